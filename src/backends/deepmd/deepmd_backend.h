@@ -1,0 +1,17 @@
+/*! \file
+ * \brief DeePMD-kit backend (declaration). No DeePMD-kit, TensorFlow or PyTorch header is
+ * included by this or any other header of ours: the C library is loaded at run time.
+ */
+#pragma once
+
+#include "backends/backend.h"
+#include "backends/factory.h"
+
+#include <mpi.h>
+
+#include <memory>
+
+namespace dgmx
+{
+std::unique_ptr<IBackend> makeDeepmdBackend(const BackendOptions& options, MPI_Comm comm);
+} // namespace dgmx
