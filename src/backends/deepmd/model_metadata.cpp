@@ -1,0 +1,157 @@
+/*! \file
+ * \brief Model metadata from the model file (see model_metadata.h).
+ */
+#include "backends/deepmd/model_metadata.h"
+
+#include "common/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+namespace dgmx::deepmd_c
+{
+namespace
+{
+//! Descriptor types whose layers exchange features with neighbours (DeePMD-kit 3.x names).
+bool descriptorPassesMessages(const nlohmann::json& d, std::string& why)
+{
+    const std::string type = d.value("type", "");
+    if (type == "dpa3")
+    {
+        why = "descriptor type dpa3 (repflow layers pass messages)";
+        return true;
+    }
+    if (type == "dpa2")
+    {
+        int layers = 3; // DeePMD-kit's default repformer nlayers
+        if (d.contains("repformer") && d["repformer"].is_object())
+        {
+            layers = d["repformer"].value("nlayers", layers);
+        }
+        why = "descriptor type dpa2 with " + std::to_string(layers) + " repformer layers";
+        return layers > 0;
+    }
+    if (type == "hybrid" && d.contains("list") && d["list"].is_array())
+    {
+        for (const auto& sub : d["list"])
+        {
+            if (sub.is_object() && descriptorPassesMessages(sub, why))
+            {
+                why = "hybrid descriptor containing " + why;
+                return true;
+            }
+        }
+    }
+    why = "descriptor type " + type + " (single-layer neighbourhood, no message passing)";
+    return false;
+}
+
+//! Finds the pickled JSON string that holds a "descriptor" object.
+std::optional<nlohmann::json> findDefinition(const std::vector<char>& bytes, std::string& raw)
+{
+    // Pickle BINUNICODE: 'X', 4-byte little-endian length, UTF-8 bytes.
+    const std::size_t n = bytes.size();
+    for (std::size_t p = 0; p + 6 < n; ++p)
+    {
+        if (bytes[p] != 'X' || bytes[p + 5] != '{')
+        {
+            continue;
+        }
+        std::uint32_t len = 0;
+        std::memcpy(&len, &bytes[p + 1], 4);
+        if (len < 20 || p + 5 + len > n || bytes[p + 5 + len - 1] != '}')
+        {
+            continue;
+        }
+        std::string text(&bytes[p + 5], len);
+        if (text.find("\"descriptor\"") == std::string::npos)
+        {
+            continue;
+        }
+        auto json = nlohmann::json::parse(text, nullptr, false);
+        if (!json.is_discarded() && json.is_object() && json.contains("descriptor"))
+        {
+            raw = std::move(text);
+            return json;
+        }
+    }
+    return std::nullopt;
+}
+
+bool contains(const std::vector<char>& bytes, const std::string& needle)
+{
+    return std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end()) != bytes.end();
+}
+} // namespace
+
+ModelMetadata readModelMetadata(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+    {
+        throw Error("cannot open DeePMD-kit model file '" + path
+                    + "': check the path (relative paths are taken from the working directory)");
+    }
+    ModelMetadata meta;
+    std::vector<char> head(4);
+    in.read(head.data(), 4);
+    if (!in || std::memcmp(head.data(), "PK\x03\x04", 4) != 0)
+    {
+        meta.format = "unknown";
+        return meta;
+    }
+    in.seekg(0);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    meta.format = contains(bytes, "code/__torch__/") ? "pytorch-torchscript" : "zip";
+
+    if (auto def = findDefinition(bytes, meta.definitionJson))
+    {
+        const auto& d   = (*def)["descriptor"];
+        meta.descriptor = d.is_object() ? d.value("type", "") : "";
+        if (d.is_object())
+        {
+            meta.precision = d.value("precision", "");
+        }
+        if (def->contains("fitting_net") && (*def)["fitting_net"].is_object() && meta.precision.empty())
+        {
+            meta.precision = (*def)["fitting_net"].value("precision", "");
+        }
+        if (meta.precision.empty())
+        {
+            meta.precision = "float64"; // DeePMD-kit's default
+        }
+        if (d.is_object())
+        {
+            std::string why;
+            meta.messagePassing         = descriptorPassesMessages(d, why);
+            meta.messagePassingEvidence = "model definition: " + why;
+        }
+    }
+    if (!meta.messagePassing.has_value() && meta.format == "pytorch-torchscript")
+    {
+        // Heuristic without a definition: the archive holds the code of every module used.
+        for (const char* module : { "descriptor/repformers.py", "descriptor/repflows.py",
+                                    "descriptor/dpa2.py", "descriptor/dpa3.py" })
+        {
+            if (contains(bytes, module))
+            {
+                meta.messagePassing         = true;
+                meta.messagePassingEvidence = std::string("archive contains ") + module;
+                break;
+            }
+        }
+        if (!meta.messagePassing.has_value() && contains(bytes, "model/descriptor/"))
+        {
+            meta.messagePassing         = false;
+            meta.messagePassingEvidence = "archive holds no DPA-2/DPA-3 descriptor module";
+        }
+    }
+    return meta;
+}
+} // namespace dgmx::deepmd_c
