@@ -32,8 +32,27 @@ def build(config_path, type_map_path):
     params["fitting_net"].setdefault("seed", seed + 1)
     torch.manual_seed(seed)
     model = get_model(params)
+    apply_statistics(model, config.get("statistics", {}), len(type_map))
     model.eval()
     return model, params
+
+
+def apply_statistics(model, stats, ntypes):
+    """Sets what training would have derived from data, so that random weights give
+    physically sized energies and forces: the descriptor's environment-matrix scale
+    (stddev buffers; smaller = stronger variation with distance), the energy scale (out_std,
+    eV) and per-type energy offsets (out_bias, eV)."""
+    with torch.no_grad():
+        for name, buf in model.named_buffers():
+            if ".descriptor." in name and name.endswith("stddev"):
+                buf.mul_(float(stats.get("descriptor_std", 1.0)))
+            elif name.endswith("atomic_model.out_std"):
+                buf.fill_(float(stats.get("energy_std", 1.0)))
+            elif name.endswith("atomic_model.out_bias") and "energy_bias" in stats:
+                bias = torch.tensor(stats["energy_bias"], dtype=buf.dtype)
+                if bias.numel() != ntypes:
+                    raise ValueError(f"energy_bias needs {ntypes} values (one per type)")
+                buf.copy_(bias.reshape(buf.shape))
 
 
 def main():

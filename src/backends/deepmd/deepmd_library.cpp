@@ -87,21 +87,62 @@ std::string dlerrorString()
     return e ? std::string(e) : std::string("unknown loader error");
 }
 
+//! Folder of the object (executable or shared library) this code is linked into.
+fs::path ownFolder()
+{
+    Dl_info info{};
+    if (dladdr(reinterpret_cast<void*>(&ownFolder), &info) != 0 && info.dli_fname != nullptr)
+    {
+        std::error_code ec;
+        return fs::weakly_canonical(fs::path(info.dli_fname), ec).parent_path();
+    }
+    return {};
+}
+
+//! Our empty stand-in for libmpi.so.12 (mpi_soname_stub.cpp).
+std::string mpiStub()
+{
+    std::error_code ec;
+    const fs::path  own = ownFolder();
+    for (const auto& file : { own / "../lib/deepmd-stub/libmpi.so.12", own / "deepmd-stub/libmpi.so.12",
+                              fs::path(DGMX_DEEPMD_MPI_STUB) })
+    {
+        if (!own.empty() && fs::exists(file, ec))
+        {
+            return file.string();
+        }
+    }
+    return fs::exists(DGMX_DEEPMD_MPI_STUB, ec) ? std::string(DGMX_DEEPMD_MPI_STUB) : std::string();
+}
+
 /*! Loads torch and libmpi.so.12 from the site-packages that holds deepmd/lib, so that the
- *  plugin's NEEDED entries resolve by soname. Failures are not errors here: DeePMD-kit
- *  reports a missing dependency itself when it loads the plugin. */
+ *  plugin's NEEDED entries resolve by soname. When MPICH's libmpi.so.12 cannot load in this
+ *  process (it needs libfabric 1.9 symbols; Open MPI already loaded the system's libfabric
+ *  2.x), our empty stand-in takes its place (see mpi_soname_stub.cpp). Other failures are
+ *  not errors here: DeePMD-kit reports a missing dependency itself when it loads the plugin. */
 std::vector<std::string> preloadDependencies(const fs::path& libDir)
 {
     std::vector<std::string> loaded;
     std::error_code          ec;
-    const fs::path           site = libDir.parent_path().parent_path();
+    const fs::path           site    = libDir.parent_path().parent_path();
     const fs::path           venvLib = site.parent_path().parent_path();
-    const std::vector<fs::path> candidates = {
-        venvLib / "libmpi.so.12",           site / "torch/lib/libc10.so",
-        site / "torch/lib/libtorch_cpu.so", site / "torch/lib/libtorch.so",
-    };
-    for (const auto& file : candidates)
+    const fs::path           mpich   = venvLib / "libmpi.so.12";
+    if (dlopen(mpich.c_str(), RTLD_NOW | RTLD_GLOBAL) != nullptr)
     {
+        loaded.push_back(mpich.string());
+    }
+    else if (dlopen("libmpi.so.12", RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD) == nullptr)
+    {
+        const std::string reason = fs::exists(mpich, ec) ? dlerrorString() : "not found";
+        const std::string stub   = mpiStub();
+        if (!stub.empty() && dlopen(stub.c_str(), RTLD_NOW | RTLD_GLOBAL) != nullptr)
+        {
+            loaded.push_back(stub + " (stand-in for MPICH's libmpi.so.12: " + reason + ")");
+        }
+    }
+    for (const char* name : { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
+    {
+        const fs::path file = site / "torch/lib" / name;
         if (fs::exists(file, ec) && dlopen(file.c_str(), RTLD_NOW | RTLD_GLOBAL) != nullptr)
         {
             loaded.push_back(file.string());

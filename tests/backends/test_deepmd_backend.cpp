@@ -1,0 +1,459 @@
+/*! \file
+ * \brief DeePMD-kit backend against DeePMD-kit's own Python inference (DeepPot.eval, run in
+ * the venv by python/deepmd_reference.py at test time) on the example models: periodic
+ * orthorhombic and triclinic cells, atoms on the cell faces, open boundaries, every type of
+ * the type map. The domain (ghosts, neighbour list) is built by brute force in
+ * domain_builder.h. Also: the virial against finite differences of the energy under strain,
+ * clear errors, and resident memory over 10,000 evaluations.
+ */
+#include "backends/deepmd/deepmd_backend.h"
+#include "backends/domain_builder.h"
+#include "common/error.h"
+#include "common/units.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+
+#include <unistd.h>
+
+namespace dgmx::test
+{
+namespace
+{
+namespace fs = std::filesystem;
+
+std::string modelPath(const std::string& name)
+{
+    const char* dir = std::getenv("DEEPMD_GROMACS_MODELS");
+    return (fs::path(dir ? dir : "") / (name + ".pth")).string();
+}
+
+struct Configuration
+{
+    std::string                          name;
+    std::vector<double>                  x; // nm
+    std::vector<int>                     types;
+    std::optional<std::array<double, 9>> box;
+};
+
+//! Random atoms at least dmin apart, every type in turn; some atoms on the cell faces.
+Configuration makeConfiguration(const std::string& name, int n, std::optional<std::array<double, 9>> box,
+                                unsigned seed, int nTypes, bool onFaces)
+{
+    Configuration c{ name, {}, {}, box };
+    std::mt19937_64                        rng(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    const std::array<double, 9>            cluster{ 1.4, 0, 0, 0, 1.4, 0, 0, 0, 1.4 };
+    const auto&                            b = box ? *box : cluster;
+    const double                           dmin = 0.1;
+    while (static_cast<int>(c.types.size()) < n)
+    {
+        std::array<double, 3> s{ u(rng), u(rng), u(rng) };
+        const int             i = static_cast<int>(c.types.size());
+        if (onFaces && i < 12)
+        {
+            // Faces: fractional coordinate just inside 0 or 1 along one axis.
+            s[i % 3] = (i % 2 == 0) ? 1e-7 : 1.0 - 1e-7;
+        }
+        std::array<double, 3> p{};
+        for (int k = 0; k < 3; ++k)
+        {
+            p[k] = s[0] * b[k] + s[1] * b[3 + k] + s[2] * b[6 + k];
+        }
+        bool      ok     = true;
+        const int shells = box ? 1 : 0; // periodic: also the 26 neighbouring images
+        for (int j = 0; j < i && ok; ++j)
+        {
+            for (int na = -shells; na <= shells && ok; ++na)
+            {
+                for (int nb = -shells; nb <= shells && ok; ++nb)
+                {
+                    for (int nc = -shells; nc <= shells && ok; ++nc)
+                    {
+                        double r2 = 0;
+                        for (int k = 0; k < 3; ++k)
+                        {
+                            const double dd = p[k] - c.x[3 * j + k] + na * b[k] + nb * b[3 + k] + nc * b[6 + k];
+                            r2 += dd * dd;
+                        }
+                        ok = r2 > dmin * dmin;
+                    }
+                }
+            }
+        }
+        if (!ok)
+        {
+            continue;
+        }
+        c.x.insert(c.x.end(), p.begin(), p.end());
+        c.types.push_back(i % nTypes);
+    }
+    return c;
+}
+
+struct Result
+{
+    double                energy = 0;
+    std::vector<double>   forces; // kJ/mol/nm, owned atoms
+    std::array<double, 9> virial{};
+    std::vector<double>   atomEnergies;
+};
+
+Result evaluate(IBackend& backend, const Configuration& c, double skin = 0.1)
+{
+    const Domain  d = buildDomain(c.x, c.types, c.box, backend.cutoff(), skin);
+    BackendOutput out;
+    out.wantAtomEnergies = true;
+    const std::array<double, 9>* boxPtr = c.box ? &*c.box : nullptr;
+    backend.compute(makeInput(d, boxPtr), out);
+    Result r;
+    r.energy       = out.energy;
+    r.forces       = foldForces(d, out.forces);
+    r.virial       = out.virial;
+    r.atomEnergies = out.atomEnergies;
+    return r;
+}
+
+//! Runs python/deepmd_reference.py (DeePMD-kit's DeepPot.eval) on the configurations,
+//! converted to DeePMD-kit units here and back (independent of the backend's conversion).
+std::vector<Result> pythonReference(const std::string& model, const std::vector<Configuration>& configs,
+                                    std::vector<std::string>& typeMap, std::vector<Domain>& wrapped)
+{
+    using units::c_kJPerMolPerEV;
+    nlohmann::json request;
+    request["model"] = model;
+    for (const auto& c : configs)
+    {
+        // Wrapped owned positions: the same atoms the backend sees.
+        const Domain d = buildDomain(c.x, c.types, c.box, 0.6, 0.0);
+        wrapped.push_back(d);
+        nlohmann::json frame;
+        std::vector<double> coords(d.positions.begin(), d.positions.begin() + 3 * d.nOwned);
+        for (auto& v : coords)
+        {
+            v *= 10.0;
+        }
+        frame["coords"] = coords;
+        frame["types"]  = c.types;
+        if (c.box)
+        {
+            std::vector<double> cell(c.box->begin(), c.box->end());
+            for (auto& v : cell)
+            {
+                v *= 10.0;
+            }
+            frame["cell"] = cell;
+        }
+        else
+        {
+            frame["cell"] = nullptr;
+        }
+        request["frames"].push_back(frame);
+    }
+    const fs::path dir = fs::temp_directory_path() / ("dgmx_deepmd_ref_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const auto in = dir / "request.json", out = dir / "result.json";
+    std::ofstream(in) << request.dump();
+    const std::string cmd = "OMP_NUM_THREADS=1 DP_INTRA_OP_PARALLELISM_THREADS=1 "
+                            "DP_INTER_OP_PARALLELISM_THREADS=1 python3 " DGMX_SOURCE_DIR
+                            "/python/deepmd_reference.py " + in.string() + " " + out.string()
+                            + " > " + (dir / "log.txt").string() + " 2>&1";
+    const int rc = std::system(cmd.c_str());
+    if (rc != 0)
+    {
+        std::ifstream     log(dir / "log.txt");
+        std::stringstream text;
+        text << log.rdbuf();
+        throw Error("reference script failed: " + cmd + "\n" + text.str());
+    }
+    nlohmann::json result;
+    std::ifstream(out) >> result;
+    fs::remove_all(dir);
+    typeMap = result["type_map"].get<std::vector<std::string>>();
+    std::vector<Result> refs;
+    for (const auto& f : result["frames"])
+    {
+        Result r;
+        r.energy = f["energy"].get<double>() * c_kJPerMolPerEV;
+        for (double v : f["forces"])
+        {
+            r.forces.push_back(v * c_kJPerMolPerEV * 10.0);
+        }
+        const auto v = f["virial"].get<std::vector<double>>();
+        // DeePMD-kit: V_ab = sum_i x_i,a f_i,b ... in GROMACS' convention Xi = -1/2 V (see
+        // the finite-difference test for the orientation).
+        for (int a = 0; a < 3; ++a)
+        {
+            for (int b = 0; b < 3; ++b)
+            {
+                r.virial[3 * a + b] = -0.5 * v[3 * b + a] * c_kJPerMolPerEV;
+            }
+        }
+        for (double e : f["atom_energies"])
+        {
+            r.atomEnergies.push_back(e * c_kJPerMolPerEV);
+        }
+        refs.push_back(r);
+    }
+    return refs;
+}
+
+double maxAbs(const std::vector<double>& v)
+{
+    double m = 0;
+    for (double x : v)
+    {
+        m = std::max(m, std::abs(x));
+    }
+    return m;
+}
+
+constexpr double c_relTol = 1e-8;
+
+std::vector<Configuration> testConfigurations(int nTypes)
+{
+    const std::array<double, 9> cubic{ 1.5, 0, 0, 0, 1.5, 0, 0, 0, 1.5 };
+    const std::array<double, 9> triclinic{ 1.6, 0, 0, 0.5, 1.45, 0, -0.4, 0.35, 1.4 };
+    const std::array<double, 9> flat{ 2.2, 0, 0, 0, 1.3, 0, 0, 0, 1.25 };
+    return {
+        makeConfiguration("periodic-cubic", 90, cubic, 1, nTypes, false),
+        makeConfiguration("periodic-triclinic", 90, triclinic, 2, nTypes, false),
+        makeConfiguration("periodic-faces", 80, flat, 3, nTypes, true),
+        makeConfiguration("open-cluster", 60, std::nullopt, 4, nTypes, false),
+    };
+}
+
+class DeepmdAgainstPython : public ::testing::TestWithParam<std::string>
+{
+};
+
+TEST_P(DeepmdAgainstPython, EnergyForcesVirialMatchDeepPotEval)
+{
+    const std::string model = modelPath(GetParam());
+    ASSERT_TRUE(fs::exists(model)) << model << " missing: run scripts/make-models (inside scripts/env)";
+    BackendOptions options;
+    options.model = model;
+    auto backend  = makeDeepmdBackend(options, MPI_COMM_WORLD);
+    EXPECT_NEAR(backend->cutoff(), 0.6, 1e-12);
+    const auto typeMap = backend->typeMap();
+    for (const char* element : { "H", "C", "N", "O", "S" })
+    {
+        EXPECT_NE(std::find(typeMap.begin(), typeMap.end(), element), typeMap.end()) << element;
+    }
+    const auto configs = testConfigurations(static_cast<int>(typeMap.size()));
+    std::vector<std::string> refTypeMap;
+    std::vector<Domain>      wrapped;
+    const auto refs = pythonReference(model, configs, refTypeMap, wrapped);
+    EXPECT_EQ(typeMap, refTypeMap);
+    for (std::size_t c = 0; c < configs.size(); ++c)
+    {
+        SCOPED_TRACE(configs[c].name);
+        const Result got = evaluate(*backend, configs[c]);
+        const Result& ref = refs[c];
+        // Physically non-trivial: forces of a few kJ/mol/nm at least.
+        EXPECT_GT(maxAbs(ref.forces), 1.0);
+        EXPECT_NEAR(got.energy, ref.energy, c_relTol * std::abs(ref.energy));
+        const double fScale = maxAbs(ref.forces);
+        ASSERT_EQ(got.forces.size(), ref.forces.size());
+        for (std::size_t k = 0; k < ref.forces.size(); ++k)
+        {
+            ASSERT_NEAR(got.forces[k], ref.forces[k], c_relTol * fScale) << "component " << k;
+        }
+        double vScale = 0;
+        for (double v : ref.virial)
+        {
+            vScale = std::max(vScale, std::abs(v));
+        }
+        for (int k = 0; k < 9; ++k)
+        {
+            EXPECT_NEAR(got.virial[k], ref.virial[k], c_relTol * vScale) << "virial " << k;
+        }
+        double eScale = maxAbs(ref.atomEnergies);
+        for (std::size_t i = 0; i < ref.atomEnergies.size(); ++i)
+        {
+            EXPECT_NEAR(got.atomEnergies[i], ref.atomEnergies[i], c_relTol * eScale) << "atom " << i;
+        }
+        // Reusing the neighbour list (ago > 0) after a small move still matches a fresh one.
+        (void)wrapped;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, DeepmdAgainstPython,
+                         ::testing::Values("dpa1-small", "se_e2_a-small"),
+                         [](const auto& param) {
+                             std::string n = param.param;
+                             std::replace(n.begin(), n.end(), '-', '_');
+                             return n;
+                         });
+
+//! Energy under a homogeneous strain x -> (1 + eps) x of atoms and cell:
+//! dE/deps_ab = -sum_i f_i,a x_i,b = 2 Xi_ba (GROMACS Xi_ab = -1/2 sum_i x_i,a f_i,b).
+TEST(DeepmdBackend, VirialMatchesStrainDerivativeOfEnergy)
+{
+    BackendOptions options;
+    options.model = modelPath("dpa1-small");
+    auto backend  = makeDeepmdBackend(options, MPI_COMM_WORLD);
+    const auto c0 = makeConfiguration("triclinic", 70, std::array<double, 9>{ 1.5, 0, 0, 0.4, 1.4, 0, -0.3, 0.3, 1.35 },
+                                      7, static_cast<int>(backend->typeMap().size()), false);
+    const Result base = evaluate(*backend, c0);
+    const double h    = 1e-5;
+    auto strained     = [&](int a, int b, double e) {
+        Configuration c = c0;
+        auto apply      = [&](double* v) {
+            const double vb = v[b];
+            v[a] += e * vb;
+        };
+        for (std::size_t i = 0; i < c.x.size() / 3; ++i)
+        {
+            apply(&c.x[3 * i]);
+        }
+        for (int r = 0; r < 3; ++r)
+        {
+            apply(&(*c.box)[3 * r]);
+        }
+        return evaluate(*backend, c).energy;
+    };
+    double scale = 0;
+    for (double v : base.virial)
+    {
+        scale = std::max(scale, std::abs(v));
+    }
+    for (int a = 0; a < 3; ++a)
+    {
+        for (int b = 0; b < 3; ++b)
+        {
+            const double dEde = (strained(a, b, h) - strained(a, b, -h)) / (2 * h);
+            EXPECT_NEAR(dEde, 2 * base.virial[3 * b + a], 1e-5 * scale) << a << b;
+        }
+    }
+}
+
+TEST(DeepmdBackend, MissingModelFileIsAClearError)
+{
+    BackendOptions options;
+    options.model = "/nonexistent/model.pth";
+    try
+    {
+        makeDeepmdBackend(options, MPI_COMM_WORLD);
+        FAIL() << "no error";
+    }
+    catch (const Error& e)
+    {
+        EXPECT_NE(std::string(e.what()).find("/nonexistent/model.pth"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("not found"), std::string::npos) << e.what();
+    }
+}
+
+TEST(DeepmdBackend, BadLibraryPathIsAClearError)
+{
+    BackendOptions options;
+    options.model         = modelPath("se_e2_a-small");
+    options.deepmdLibrary = "/nonexistent/lib/libdeepmd_c.so";
+    try
+    {
+        makeDeepmdBackend(options, MPI_COMM_WORLD);
+        FAIL() << "no error";
+    }
+    catch (const Error& e)
+    {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("/nonexistent/lib/libdeepmd_c.so"), std::string::npos) << m;
+        EXPECT_NE(m.find("no such file"), std::string::npos) << m;
+        EXPECT_NE(m.find("DEEPMD_GROMACS_DEEPMD_LIB"), std::string::npos) << m;
+    }
+    // A file that is not DeePMD-kit's library: the loader's own message is reported.
+    options.deepmdLibrary = modelPath("se_e2_a-small");
+    EXPECT_THROW(makeDeepmdBackend(options, MPI_COMM_WORLD), Error);
+}
+
+TEST(DeepmdBackend, TypeOutsideTheTypeMapIsAClearError)
+{
+    BackendOptions options;
+    options.model = modelPath("se_e2_a-small");
+    auto backend  = makeDeepmdBackend(options, MPI_COMM_WORLD);
+    const int nTypes = static_cast<int>(backend->typeMap().size());
+    auto c = makeConfiguration("cluster", 5, std::nullopt, 9, nTypes, false);
+    c.types[2] = nTypes; // no such type
+    try
+    {
+        evaluate(*backend, c);
+        FAIL() << "no error";
+    }
+    catch (const Error& e)
+    {
+        EXPECT_NE(std::string(e.what()).find("outside the model's type map"), std::string::npos) << e.what();
+    }
+}
+
+TEST(DeepmdBackend, MessagePassingModelIsRejected)
+{
+    const std::string model = modelPath("dpa2-small");
+    ASSERT_TRUE(fs::exists(model)) << model << " missing: run scripts/make-models";
+    BackendOptions options;
+    options.model = model;
+    try
+    {
+        makeDeepmdBackend(options, MPI_COMM_WORLD);
+        FAIL() << "no error";
+    }
+    catch (const Error& e)
+    {
+        EXPECT_NE(std::string(e.what()).find("message-passing"), std::string::npos) << e.what();
+    }
+}
+
+long residentKiB()
+{
+    std::ifstream status("/proc/self/status");
+    std::string   line;
+    while (std::getline(status, line))
+    {
+        if (line.rfind("VmRSS:", 0) == 0)
+        {
+            return std::stol(line.substr(6));
+        }
+    }
+    return -1;
+}
+
+TEST(DeepmdBackend, ResidentMemoryDoesNotGrowOver10000Evaluations)
+{
+    BackendOptions options;
+    options.model = modelPath("se_e2_a-small");
+    auto backend  = makeDeepmdBackend(options, MPI_COMM_WORLD);
+    auto c = makeConfiguration("cluster", 16, std::nullopt, 11, static_cast<int>(backend->typeMap().size()), false);
+    Domain        d = buildDomain(c.x, c.types, std::nullopt, backend->cutoff(), 0.1);
+    BackendOutput out;
+    auto          step = [&](int i) {
+        // Move atoms a little; rebuild the list every 10 steps as an MD code would.
+        for (auto& v : d.positions)
+        {
+            v += 1e-6 * ((i % 7) - 3);
+        }
+        backend->compute(makeInput(d, nullptr, i % 10 == 0), out);
+    };
+    for (int i = 0; i < 1000; ++i)
+    {
+        step(i);
+    }
+    const long before = residentKiB();
+    for (int i = 0; i < 10000; ++i)
+    {
+        step(i);
+    }
+    const long after = residentKiB();
+    RecordProperty("rss_before_kib", static_cast<int>(before));
+    RecordProperty("rss_after_kib", static_cast<int>(after));
+    EXPECT_LT(after - before, 4096) << "RSS " << before << " -> " << after << " KiB";
+    EXPECT_TRUE(std::isfinite(out.energy));
+}
+} // namespace
+} // namespace dgmx::test
