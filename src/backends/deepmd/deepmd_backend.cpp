@@ -130,6 +130,10 @@ public:
                                options.intraOpThreads > 0 ? options.intraOpThreads : options.ompThreads,
                                omp_.value);
         inter_ = decideThreads("DP_INTER_OP_PARALLELISM_THREADS", options.interOpThreads, 1);
+        if (inter_.origin == "cores/ranks-per-node")
+        {
+            inter_.origin = "default";
+        }
         cores_ = cores;
 
         lib_ = deepmd_c::loadDeepmdLibrary(options.deepmdLibrary);

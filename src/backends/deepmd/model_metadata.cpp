@@ -84,6 +84,40 @@ std::optional<nlohmann::json> findDefinition(const std::vector<char>& bytes, std
     return std::nullopt;
 }
 
+//! Sums the sizes of the archive's tensor storages (entries ".../data/<n>") from the zip
+//! central directory. Zip64 archives (over 4 GiB) are not read.
+std::optional<long long> tensorStorageBytes(const std::vector<char>& bytes)
+{
+    auto u16 = [&](std::size_t p) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[p]))
+               | (static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[p + 1])) << 8);
+    };
+    auto u32 = [&](std::size_t p) { return u16(p) | (u16(p + 2) << 16); };
+    long long total = 0;
+    bool      any   = false;
+    for (std::size_t p = 0; p + 46 < bytes.size(); ++p)
+    {
+        if (bytes[p] != 'P' || bytes[p + 1] != 'K' || bytes[p + 2] != 1 || bytes[p + 3] != 2)
+        {
+            continue;
+        }
+        const std::uint32_t size    = u32(p + 24);
+        const std::uint32_t nameLen = u16(p + 28);
+        if (p + 46 + nameLen > bytes.size() || size == 0xFFFFFFFFU)
+        {
+            continue;
+        }
+        const std::string name(&bytes[p + 46], nameLen);
+        const auto        slash = name.rfind("/data/");
+        if (slash != std::string::npos && name.find('.', slash) == std::string::npos)
+        {
+            total += size;
+            any = true;
+        }
+    }
+    return any ? std::optional<long long>(total) : std::nullopt;
+}
+
 bool contains(const std::vector<char>& bytes, const std::string& needle)
 {
     return std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end()) != bytes.end();
@@ -109,6 +143,7 @@ ModelMetadata readModelMetadata(const std::string& path)
     in.seekg(0);
     std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     meta.format = contains(bytes, "code/__torch__/") ? "pytorch-torchscript" : "zip";
+    meta.tensorBytes = tensorStorageBytes(bytes);
 
     if (auto def = findDefinition(bytes, meta.definitionJson))
     {

@@ -24,6 +24,8 @@ struct ModelMetadata
     std::optional<bool> messagePassing;
     std::string         messagePassingEvidence; //!< how it was decided, for messages
     std::string         definitionJson;         //!< model_def_script, when found
+    //! Bytes of tensor storage in the archive (parameters and buffers), when readable.
+    std::optional<long long> tensorBytes;
 };
 
 //! Never throws for unreadable content: fields stay empty. Throws only if the file is missing.
