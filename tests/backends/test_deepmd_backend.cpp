@@ -4,7 +4,7 @@
  * orthorhombic and triclinic cells, atoms on the cell faces, open boundaries, every type of
  * the type map. The domain (ghosts, neighbour list) is built by brute force in
  * domain_builder.h. Also: the virial against finite differences of the energy under strain,
- * clear errors, and resident memory over 10,000 evaluations.
+ * clear errors, reuse of the neighbour list (ago > 0), and resident memory over repeated evaluations.
  */
 #include "backends/deepmd/deepmd_backend.h"
 #include "backends/domain_builder.h"
@@ -281,7 +281,6 @@ TEST_P(DeepmdAgainstPython, EnergyForcesVirialMatchDeepPotEval)
         {
             EXPECT_NEAR(got.atomEnergies[i], ref.atomEnergies[i], c_relTol * eScale) << "atom " << i;
         }
-        // Reusing the neighbour list (ago > 0) after a small move still matches a fresh one.
         (void)wrapped;
     }
 }
@@ -332,6 +331,114 @@ TEST(DeepmdBackend, VirialMatchesStrainDerivativeOfEnergy)
         {
             const double dEde = (strained(a, b, h) - strained(a, b, -h)) / (2 * h);
             EXPECT_NEAR(dEde, 2 * base.virial[3 * b + a], 1e-5 * scale) << a << b;
+        }
+    }
+}
+
+//! neighboursChanged = false (DeePMD-kit's ago > 0: it reuses the list it derived) after
+//! small moves gives what a fresh list (ago = 0) gives.
+TEST(DeepmdBackend, ReusedNeighbourListMatchesRebuiltOne)
+{
+    BackendOptions options;
+    options.model = modelPath("dpa1-small");
+    auto backend  = makeDeepmdBackend(options, MPI_COMM_WORLD);
+    const std::array<double, 9> box{ 1.5, 0, 0, 0.3, 1.4, 0, 0.2, -0.3, 1.45 };
+    const auto c = makeConfiguration("triclinic", 80, box, 13, static_cast<int>(backend->typeMap().size()), false);
+    Domain     d = buildDomain(c.x, c.types, box, backend->cutoff(), 0.1);
+    BackendOutput first, reused, rebuilt;
+    backend->compute(makeInput(d, &box, true), first);
+    // Move every owned atom (and its images with it) by up to 0.02 nm, less than skin / 2.
+    std::mt19937_64                        rng(5);
+    std::uniform_real_distribution<double> u(-0.02, 0.02);
+    std::vector<double>                    shift(3 * d.nOwned);
+    for (auto& v : shift)
+    {
+        v = u(rng);
+    }
+    for (int i = 0; i < d.nOwned + d.nGhost; ++i)
+    {
+        for (int k = 0; k < 3; ++k)
+        {
+            d.positions[3 * i + k] += shift[3 * d.owner[i] + k];
+        }
+    }
+    backend->compute(makeInput(d, &box, false), reused);
+    backend->compute(makeInput(d, &box, true), rebuilt);
+    EXPECT_NE(first.energy, reused.energy);
+    EXPECT_NEAR(reused.energy, rebuilt.energy, 1e-10 * std::abs(rebuilt.energy));
+    const double scale = maxAbs(rebuilt.forces);
+    for (std::size_t k = 0; k < rebuilt.forces.size(); ++k)
+    {
+        ASSERT_NEAR(reused.forces[k], rebuilt.forces[k], 1e-10 * scale) << k;
+    }
+}
+
+/*! DeePMD-kit's own test model and the reference values published with it
+ *  (deepmd-kit source/api_cc/tests/test_deeppot_ptexpt.cc, deeppot_universal_data.h: water,
+ *  6 atoms in a 13 A cube; energies eV, forces eV/A, per-atom virials eV). */
+TEST(DeepmdBackend, DeeppotSeaMatchesPublishedReference)
+{
+    const std::string model = modelPath("deeppot_sea");
+    if (!fs::exists(model))
+    {
+        GTEST_SKIP() << model << " not available: scripts/make-models copies it from a deepmd-kit "
+                     << "source checkout (DEEPMD_KIT_SOURCE); the wheel does not ship it";
+    }
+    const std::vector<double> coordA = { 12.83, 2.56, 2.18, 12.09, 2.87, 2.74, 00.25, 3.32, 1.68,
+                                         3.36,  3.00, 1.81, 3.51,  2.51, 2.60, 4.27,  3.22, 1.56 };
+    const std::vector<int>    atype  = { 0, 1, 1, 0, 1, 1 };
+    const std::vector<double> expectedE = { -93.016873944029,  -185.923296645958, -185.927096544970,
+                                            -93.019371018039,  -185.926179995548, -185.924351901852 };
+    const std::vector<double> expectedF = {
+        0.006277522211,  -0.001117962774, 0.000618580445,  0.009928999655,  0.003026035654,
+        -0.006941982227, 0.000667853212,  -0.002449963843, 0.006506463508,  -0.007284129115,
+        0.000530662205,  -0.000028806821, 0.000068097781,  0.006121331983,  -0.009019754602,
+        -0.009658343745, -0.006110103225, 0.008865499697
+    };
+    const std::vector<double> expectedAtomV = {
+        -0.000155238009, 0.000116605516,  -0.007869862476, 0.000465578340,  0.008182547185,
+        -0.002398713212, -0.008112887338, -0.002423738425, 0.007210716605,  -0.019203504012,
+        0.001724938709,  0.009909211091,  0.001153857542,  -0.001600015103, -0.000560024090,
+        0.010727836276,  -0.001034836404, -0.007973454377, -0.021517399106, -0.004064359664,
+        0.004866398692,  -0.003360038617, -0.007241406162, 0.005920941051,  0.004899151657,
+        0.006290788591,  -0.006478820311, 0.001921504710,  0.001313470921,  -0.000304091236,
+        0.001684345981,  0.004124109256,  -0.006396084465, -0.000701095618, -0.006356507032,
+        0.009818550859,  -0.015230664587, -0.000110244376, 0.000690319396,  0.000045953023,
+        -0.005726548770, 0.008769818495,  -0.000572380210, 0.008860603423,  -0.013819348050,
+        -0.021227082558, -0.004977781343, 0.006646239696,  -0.005987066507, -0.002767831232,
+        0.003746502525,  0.007697590397,  0.003746130152,  -0.005172634748
+    };
+    BackendOptions options;
+    options.model = model;
+    auto backend  = makeDeepmdBackend(options, MPI_COMM_WORLD);
+    Configuration c{ "deeppot_sea", {}, atype, std::array<double, 9>{ 1.3, 0, 0, 0, 1.3, 0, 0, 0, 1.3 } };
+    for (double v : coordA)
+    {
+        c.x.push_back(v / 10.0);
+    }
+    const Result got = evaluate(*backend, c);
+    const double ev  = units::c_kJPerMolPerEV;
+    double       totalE = 0;
+    for (std::size_t i = 0; i < expectedE.size(); ++i)
+    {
+        totalE += expectedE[i];
+        EXPECT_NEAR(got.atomEnergies[i] / ev, expectedE[i], 1e-9) << "atom " << i;
+    }
+    EXPECT_NEAR(got.energy / ev, totalE, 1e-9);
+    for (std::size_t k = 0; k < expectedF.size(); ++k)
+    {
+        EXPECT_NEAR(got.forces[k] / (10 * ev), expectedF[k], 1e-9) << "force " << k;
+    }
+    for (int a = 0; a < 3; ++a)
+    {
+        for (int b = 0; b < 3; ++b)
+        {
+            double v = 0; // total virial V_ba in DeePMD-kit's layout, eV
+            for (std::size_t i = 0; i < atype.size(); ++i)
+            {
+                v += expectedAtomV[9 * i + 3 * b + a];
+            }
+            EXPECT_NEAR(got.virial[3 * a + b], -0.5 * v * ev, 1e-9 * ev) << a << b;
         }
     }
 }
@@ -424,7 +531,7 @@ long residentKiB()
     return -1;
 }
 
-TEST(DeepmdBackend, ResidentMemoryDoesNotGrowOver10000Evaluations)
+TEST(DeepmdBackend, ResidentMemoryDoesNotGrowOverRepeatedEvaluations)
 {
     BackendOptions options;
     options.model = modelPath("se_e2_a-small");
@@ -440,19 +547,21 @@ TEST(DeepmdBackend, ResidentMemoryDoesNotGrowOver10000Evaluations)
         }
         backend->compute(makeInput(d, nullptr, i % 10 == 0), out);
     };
-    for (int i = 0; i < 1000; ++i)
+    // 10,000 evaluations take minutes on two cores: the test runs 2,500 after a warm-up of
+    // 500; bench/deepmd_inference.cpp --rss 10000 runs the full count.
+    for (int i = 0; i < 500; ++i)
     {
         step(i);
     }
     const long before = residentKiB();
-    for (int i = 0; i < 10000; ++i)
+    for (int i = 0; i < 2500; ++i)
     {
         step(i);
     }
     const long after = residentKiB();
     RecordProperty("rss_before_kib", static_cast<int>(before));
     RecordProperty("rss_after_kib", static_cast<int>(after));
-    EXPECT_LT(after - before, 4096) << "RSS " << before << " -> " << after << " KiB";
+    EXPECT_LT(after - before, 2048) << "RSS " << before << " -> " << after << " KiB";
     EXPECT_TRUE(std::isfinite(out.energy));
 }
 } // namespace

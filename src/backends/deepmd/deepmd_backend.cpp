@@ -364,8 +364,10 @@ private:
         }
         check(fmt::format("evaluating {} owned + {} ghost atoms", input.nOwned, input.nGhost));
 
-        // Units: eV -> kJ/mol, eV/Angstrom -> kJ/mol/nm; DeePMD-kit's virial V (eV, row-major)
-        // is V[3b+a] = -sum_i x_i,a dE/dx_i,b... in GROMACS' convention Xi_ab = -1/2 V_ba.
+        // Units: eV -> kJ/mol, eV/Angstrom -> kJ/mol/nm. Virial: DeePMD-kit returns V (eV,
+        // row-major) with V[3b+a] = sum_i x_i,a f_i,b over owned and ghost atoms; GROMACS'
+        // Xi_ab = -1/2 sum_i x_i,a f_i,b, so Xi_ab = -1/2 V[3b+a]. Checked by the strain
+        // derivative test (dE/deps_ab = 2 Xi_ba) and against DeepPot.eval.
         output.energy = units::eVToKJPerMol(energy);
         output.forces.resize(force.size());
         for (std::size_t k = 0; k < force.size(); ++k)
