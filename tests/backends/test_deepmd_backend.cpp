@@ -216,7 +216,6 @@ double maxAbs(const std::vector<double>& v)
     return m;
 }
 
-constexpr double c_relTol = 1e-8;
 
 std::vector<Configuration> testConfigurations(int nTypes)
 {
@@ -231,18 +230,29 @@ std::vector<Configuration> testConfigurations(int nTypes)
     };
 }
 
-class DeepmdAgainstPython : public ::testing::TestWithParam<std::string>
+struct ModelCase
+{
+    std::string name;
+    double      relTol; //!< float64 models: 1e-8; float32: single-precision rounding
+    std::string precision;
+};
+
+class DeepmdAgainstPython : public ::testing::TestWithParam<ModelCase>
 {
 };
 
 TEST_P(DeepmdAgainstPython, EnergyForcesVirialMatchDeepPotEval)
 {
-    const std::string model = modelPath(GetParam());
+    const ModelCase&  mc       = GetParam();
+    const double      c_relTol = mc.relTol;
+    const std::string model    = modelPath(mc.name);
     ASSERT_TRUE(fs::exists(model)) << model << " missing: run scripts/make-models (inside scripts/env)";
     BackendOptions options;
     options.model = model;
     auto backend  = makeDeepmdBackend(options, MPI_COMM_WORLD);
     EXPECT_NEAR(backend->cutoff(), 0.6, 1e-12);
+    EXPECT_NE(backend->describe().find(mc.precision + "-precision call path"), std::string::npos)
+            << backend->describe();
     const auto typeMap = backend->typeMap();
     for (const char* element : { "H", "C", "N", "O", "S" })
     {
@@ -286,9 +296,11 @@ TEST_P(DeepmdAgainstPython, EnergyForcesVirialMatchDeepPotEval)
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, DeepmdAgainstPython,
-                         ::testing::Values("dpa1-small", "se_e2_a-small"),
+                         ::testing::Values(ModelCase{ "dpa1-small", 1e-8, "double" },
+                                           ModelCase{ "se_e2_a-small", 1e-8, "double" },
+                                           ModelCase{ "se_e2_a-small-fp32", 1e-5, "single" }),
                          [](const auto& param) {
-                             std::string n = param.param;
+                             std::string n = param.param.name;
                              std::replace(n.begin(), n.end(), '-', '_');
                              return n;
                          });
