@@ -394,7 +394,7 @@ TEST(DeepmdBackend, DeeppotSeaMatchesPublishedReference)
     if (!fs::exists(model))
     {
         GTEST_SKIP() << model << " not available: scripts/make-models copies it from a deepmd-kit "
-                     << "source checkout (DEEPMD_KIT_SOURCE); the wheel does not ship it";
+                     << "source checkout (DEEPMD_GROMACS_DEEPMD_KIT_SOURCE); the wheel does not ship it";
     }
     const std::vector<double> coordA = { 12.83, 2.56, 2.18, 12.09, 2.87, 2.74, 00.25, 3.32, 1.68,
                                          3.36,  3.00, 1.81, 3.51,  2.51, 2.60, 4.27,  3.22, 1.56 };
