@@ -15,7 +15,6 @@ import sys
 
 import numpy as np
 
-import dgmx_deepmd_compat  # noqa: F401  (before deepmd.pt)
 from deepmd.infer import DeepPot
 
 

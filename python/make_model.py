@@ -15,7 +15,6 @@ import os
 
 import torch
 
-import dgmx_deepmd_compat  # noqa: F401  (before deepmd.pt)
 
 from deepmd.pt.model.model import get_model
 

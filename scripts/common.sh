@@ -28,9 +28,9 @@ is_trixie_host() {
   [ -r /etc/os-release ] && . /etc/os-release && [ "${VERSION_CODENAME:-}" = trixie ]
 }
 
-# A hash of everything that defines the environment; a change invalidates the cache.
+# A hash of what defines the Debian part of the environment (the venv has its own stamp).
 env_spec_hash() {
-  { printf '%s\n' "${DEBIAN_PACKAGES[@]}"; cat "$REPO_ROOT/scripts/requirements.txt"; \
+  { printf '%s\n' "${DEBIAN_PACKAGES[@]}"; \
     sed -n '/^# --- env-spec-begin/,/^# --- env-spec-end/p' "$REPO_ROOT/scripts/setup"; } \
     | sha256sum | cut -c1-16
 }
