@@ -1,0 +1,23 @@
+/*! \file
+ * \brief Agreeing on failures across ranks: when any rank failed, every rank throws the same
+ * dgmx::Error (the message of the lowest failing rank), so no rank hangs in a later
+ * collective. Reused by the GROMACS plugin.
+ */
+#pragma once
+
+#include <mpi.h>
+
+#include <functional>
+#include <string>
+
+namespace dgmx
+{
+/*! Collective over comm. \p localError empty means this rank succeeded. Throws dgmx::Error
+ *  with the lowest failing rank's message (prefixed by that rank) on every rank if any
+ *  rank failed; returns normally on all ranks otherwise. */
+void throwIfAnyFailed(MPI_Comm comm, const std::string& localError);
+
+/*! Runs \p work, catching any exception, then agrees collectively (throwIfAnyFailed). Every
+ *  rank of comm must call this the same number of times. */
+void runCollectively(MPI_Comm comm, const std::function<void()>& work);
+} // namespace dgmx
