@@ -237,7 +237,7 @@ std::string guessElement(const std::string& atomName, const std::string& residue
     std::string bare = upper(name);
     bare.erase(std::remove_if(bare.begin(), bare.end(), [](char c) { return c == '+' || c == '-'; }), bare.end());
     // Single-atom ion residues (NA/NA, CL/CL, CA/CA): the name is the element.
-    if (!twoLetter.empty() && isElement(twoLetter) && (bare == residue || bare.size() == 2 && residue == "ION"))
+    if (!twoLetter.empty() && isElement(twoLetter) && (bare == residue || (bare.size() == 2 && residue == "ION")))
     {
         return twoLetter;
     }
