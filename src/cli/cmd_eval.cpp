@@ -29,7 +29,7 @@ namespace
 struct EvalArgs
 {
     std::string model, structure, index, group, output;
-    std::string decomposition = "rcb", reduction = "sparse", typeMap, deepmdLibrary;
+    std::string decomposition = "rcb", reduction = "allreduce", typeMap, deepmdLibrary;
     double      skin = 0.1;
     bool        noPbc = false;
 };
@@ -242,7 +242,7 @@ const RegisterCommand c_register("eval", [](CLI::App& app) {
     app.add_option("--group", args->group, "NN group in the index file (default: all atoms)");
     app.add_option("--decomposition", args->decomposition, "rcb or slab")
             ->check(CLI::IsMember({ "rcb", "slab" }));
-    app.add_option("--reduction", args->reduction, "force reduction: sparse or allreduce")
+    app.add_option("--reduction", args->reduction, "force reduction: allreduce (default) or sparse")
             ->check(CLI::IsMember({ "sparse", "allreduce" }));
     app.add_option("--type-map", args->typeMap, "element names per model type, comma separated");
     app.add_option("--skin", args->skin, "Verlet skin (nm)")->check(CLI::NonNegativeNumber);

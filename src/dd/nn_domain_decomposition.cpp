@@ -55,6 +55,10 @@ struct NNDomainDecomposition::Impl
     std::vector<double>             xAtBuild;
     std::array<double, 9>           boxAtBuild{};
     std::array<double, 3>           shiftBound{};
+    std::vector<int>                touched;   //!< distinct atoms of the domain (sparse exchange)
+    std::vector<int>                entrySlot; //!< entry -> index into touched
+    std::vector<int>                localIndex; //!< scratch: atom -> position in the caller's list
+    std::vector<double>             buffer;     //!< scratch for the reductions
     bool                            periodicAtBuild = true;
 
     // Balancing.
@@ -244,6 +248,24 @@ void NNDomainDecomposition::Impl::rebuild(const Box& box)
     }
     dd::entryPositions(geometry, x, domain, entryX);
     list = dd::buildNeighbourList(entryX, domain.nOwned, cutoff + options.skin);
+    // Ghost forces are folded per distinct atom before the sparse exchange.
+    localIndex.assign(nAtoms, -1);
+    touched.clear();
+    entrySlot.resize(domain.entries.size());
+    for (std::size_t e = 0; e < domain.entries.size(); ++e)
+    {
+        const int a = domain.entries[e].atom;
+        if (localIndex[a] < 0)
+        {
+            localIndex[a] = static_cast<int>(touched.size());
+            touched.push_back(a);
+        }
+        entrySlot[e] = localIndex[a];
+    }
+    for (int a : touched)
+    {
+        localIndex[a] = -1;
+    }
     for (int k = 0; k < 3; ++k)
     {
         shiftBound[k] = std::ceil(shell / geometry.width[k]) + 1;
@@ -272,7 +294,7 @@ StepResult NNDomainDecomposition::Impl::reduce(std::span<const int> nnIndices, c
 
     if (options.reduction == ForceReduction::Allreduce)
     {
-        std::vector<double> buffer(3 * static_cast<std::size_t>(nAtoms) + nSmall, 0.0);
+        buffer.assign(3 * static_cast<std::size_t>(nAtoms) + nSmall, 0.0);
         for (std::size_t e = 0; e < domain.entries.size(); ++e)
         {
             const int a = domain.entries[e].atom;
@@ -292,21 +314,13 @@ StepResult NNDomainDecomposition::Impl::reduce(std::span<const int> nnIndices, c
     else
     {
         // Fold onto distinct atoms, then send each atom's sum to the rank holding it.
-        std::vector<int>    slot(nAtoms, -1);
-        std::vector<int>    touched;
-        std::vector<double> folded;
+        std::vector<double>& folded = buffer;
+        folded.assign(3 * touched.size(), 0.0);
         for (std::size_t e = 0; e < domain.entries.size(); ++e)
         {
-            const int a = domain.entries[e].atom;
-            if (slot[a] < 0)
-            {
-                slot[a] = static_cast<int>(touched.size());
-                touched.push_back(a);
-                folded.insert(folded.end(), { 0.0, 0.0, 0.0 });
-            }
             for (int k = 0; k < 3; ++k)
             {
-                folded[3 * static_cast<std::size_t>(slot[a]) + k] += out.forces[3 * e + k];
+                folded[3 * static_cast<std::size_t>(entrySlot[e]) + k] += out.forces[3 * e + k];
             }
         }
         std::vector<int> sendCounts(size, 0), sendDispls(size, 0), recvCounts(size, 0), recvDispls(size, 0);
@@ -335,19 +349,21 @@ StepResult NNDomainDecomposition::Impl::reduce(std::span<const int> nnIndices, c
         std::vector<double> recv(static_cast<std::size_t>(recvDispls[size - 1] + recvCounts[size - 1]));
         MPI_Alltoallv(send.data(), sendCounts.data(), sendDispls.data(), MPI_DOUBLE, recv.data(),
                       recvCounts.data(), recvDispls.data(), MPI_DOUBLE, comm);
-        std::vector<int>& local = slot; // reuse: global atom -> position in nnIndices
-        std::fill(local.begin(), local.end(), -1);
         for (std::size_t i = 0; i < nnIndices.size(); ++i)
         {
-            local[nnIndices[i]] = static_cast<int>(i);
+            localIndex[nnIndices[i]] = static_cast<int>(i);
         }
         for (std::size_t p = 0; p < recv.size(); p += 4)
         {
-            const int i = local[static_cast<int>(recv[p])];
+            const int i = localIndex[static_cast<int>(recv[p])];
             for (int k = 0; k < 3; ++k)
             {
                 result.forces[3 * static_cast<std::size_t>(i) + k] += recv[p + 1 + k];
             }
+        }
+        for (int a : nnIndices)
+        {
+            localIndex[a] = -1; // keep the scratch map clean: O(held), not O(N)
         }
         MPI_Allreduce(MPI_IN_PLACE, small.data(), static_cast<int>(nSmall), MPI_DOUBLE, MPI_SUM, comm);
     }

@@ -30,7 +30,7 @@ open("unknown.gro", "w").write("\n".join(lines) + "\n")
 PY
 "$mpiexec" -n 1 --oversubscribe "$exe" eval --model reference --structure w.gro --output np1.json
 "$mpiexec" -n 3 --oversubscribe "$exe" eval --model reference --structure w.gro --output np3.json
-"$mpiexec" -n 3 --oversubscribe "$exe" eval --model reference --structure w.gro --decomposition slab --reduction allreduce --output np3slab.json
+"$mpiexec" -n 3 --oversubscribe "$exe" eval --model reference --structure w.gro --decomposition slab --reduction sparse --output np3slab.json
 "$mpiexec" -n 1 --oversubscribe "$exe" eval --model reference --structure w.gro --index w.ndx --group NN --output g1.json
 "$mpiexec" -n 3 --oversubscribe "$exe" eval --model reference --structure w.gro --index w.ndx --group NN --output g3.json
 python3 - <<'PY'
