@@ -429,6 +429,9 @@ StepResult NNDomainDecomposition::evaluate(std::span<const int> nnIndices, std::
     const double t2 = now();
 
     BackendOutput out;
+    // Only the backend's own time: t3 - t2 would include waiting for the slowest rank in the
+    // error agreement, make every rank look equally slow and re-balance towards the slow one.
+    double computeSeconds = 0;
     runCollectively(d.comm, [&] {
         BackendInput in;
         in.nOwned            = d.domain.nOwned;
@@ -438,7 +441,9 @@ StepResult NNDomainDecomposition::evaluate(std::span<const int> nnIndices, std::
         in.neighbours        = &d.list;
         in.neighboursChanged = rebuilt;
         in.box               = box.periodic ? &box.vectors : nullptr;
+        const double tc0 = now();
         d.backend.compute(in, out);
+        computeSeconds = now() - tc0;
         if (out.forces.size() != d.entryX.size())
         {
             throw Error("backend " + d.backend.describe() + " returned "
@@ -452,7 +457,7 @@ StepResult NNDomainDecomposition::evaluate(std::span<const int> nnIndices, std::
     });
     const double t3 = now();
 
-    StepResult result = d.reduce(nnIndices, out, t3 - t2);
+    StepResult result = d.reduce(nnIndices, out, computeSeconds);
     const double t4   = now();
     d.timings.gather          = t1 - t0;
     d.timings.neighbourSearch = t2 - t1;

@@ -15,10 +15,13 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <ostream>
 #include <string>
+#include <thread>
 
 namespace dgmx::test
 {
@@ -354,6 +357,74 @@ TEST(Errors, DuplicatedAndMissingIndicesThrowEverywhere)
     // Still usable after errors.
     const auto r = dd.evaluate(s.held, s.heldX, s.box);
     expectMatches(r, bruteEvaluate(*backend, s.x, s.types, &s.box.vectors, 1), s.held, "after errors");
+}
+
+//! Sleeps 200 us per owned atom with x < 1 nm: a hot region whose cost the partitioner
+//! cannot know from atom counts, only from measured times.
+class HotRegion final : public IBackend
+{
+public:
+    explicit HotRegion(IBackend& inner) : inner_(inner) {}
+    double                   cutoff() const override { return inner_.cutoff(); }
+    std::vector<std::string> typeMap() const override { return inner_.typeMap(); }
+    std::string              describe() const override { return "hot-region test backend"; }
+    void                     compute(const BackendInput& in, BackendOutput& out) override
+    {
+        int hot = 0;
+        for (int a = 0; a < in.nOwned; ++a)
+        {
+            hot += in.positions[3 * a] < 1.0 ? 1 : 0;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(200 * hot));
+        inner_.compute(in, out);
+    }
+
+private:
+    IBackend& inner_;
+};
+
+double imbalance(const DecompositionStats& s)
+{
+    const auto&  t    = s.computeSecondsPerRank;
+    const double mean = std::accumulate(t.begin(), t.end(), 0.0) / static_cast<double>(t.size());
+    return *std::max_element(t.begin(), t.end()) / mean;
+}
+
+TEST(Balance, RcbRebalancingFromMeasuredTimesReducesImbalance)
+{
+    if (commSize() == 1)
+    {
+        GTEST_SKIP() << "needs several ranks";
+    }
+    auto      reference = makeReferenceBackend();
+    HotRegion backend(*reference);
+    const int n = 200;
+    std::vector<double> x;
+    std::vector<int>    types;
+    const Box           box{ { 3, 0, 0, 0, 3, 0, 0, 0, 3 }, true };
+    randomAtoms(n, box.vectors, true, 0.1, 1, 17, x, types);
+    DecompositionOptions options;
+    options.method            = PartitionMethod::Rcb;
+    options.rebalanceInterval = 2;
+    NNDomainDecomposition dd(MPI_COMM_WORLD, backend, types, options);
+    const auto            held = heldAtoms(n);
+    std::vector<double>   heldX;
+    for (int a : held)
+    {
+        heldX.insert(heldX.end(), &x[3 * a], &x[3 * a] + 3);
+    }
+    dd.evaluate(held, heldX, box);
+    // The first partition splits by atom count, so the rank(s) holding x < 1 nm take at
+    // least twice the mean time; measuring less means waiting was counted as compute.
+    const double before = imbalance(dd.stats());
+    EXPECT_GT(before, 1.5);
+    for (int step = 1; step < 9; ++step)
+    {
+        dd.evaluate(held, heldX, box);
+    }
+    const double after = imbalance(dd.stats());
+    EXPECT_GE(dd.stats().rebalances, 3);
+    EXPECT_LT(after, 1.0 + 0.5 * (before - 1.0)) << "imbalance before " << before << " after " << after;
 }
 
 TEST(CollectiveError, LowestFailingRankMessageWins)
