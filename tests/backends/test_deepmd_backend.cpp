@@ -7,6 +7,7 @@
  * clear errors, reuse of the neighbour list (ago > 0), and resident memory over repeated evaluations.
  */
 #include "backends/deepmd/deepmd_backend.h"
+#include "backends/python_reference.h"
 #include "backends/domain_builder.h"
 #include "common/error.h"
 #include "common/units.h"
@@ -122,86 +123,23 @@ Result evaluate(IBackend& backend, const Configuration& c, double skin = 0.1)
     return r;
 }
 
-//! Runs python/deepmd_reference.py (DeePMD-kit's DeepPot.eval) on the configurations,
-//! converted to DeePMD-kit units here and back (independent of the backend's conversion).
+//! DeePMD-kit's DeepPot.eval on the configurations' wrapped owned positions (the same atoms
+//! the backend sees).
 std::vector<Result> pythonReference(const std::string& model, const std::vector<Configuration>& configs,
                                     std::vector<std::string>& typeMap, std::vector<Domain>& wrapped)
 {
-    using units::c_kJPerMolPerEV;
-    nlohmann::json request;
-    request["model"] = model;
+    std::vector<ReferenceFrame> frames;
     for (const auto& c : configs)
     {
-        // Wrapped owned positions: the same atoms the backend sees.
         const Domain d = buildDomain(c.x, c.types, c.box, 0.6, 0.0);
         wrapped.push_back(d);
-        nlohmann::json frame;
-        std::vector<double> coords(d.positions.begin(), d.positions.begin() + 3 * d.nOwned);
-        for (auto& v : coords)
-        {
-            v *= 10.0;
-        }
-        frame["coords"] = coords;
-        frame["types"]  = c.types;
-        if (c.box)
-        {
-            std::vector<double> cell(c.box->begin(), c.box->end());
-            for (auto& v : cell)
-            {
-                v *= 10.0;
-            }
-            frame["cell"] = cell;
-        }
-        else
-        {
-            frame["cell"] = nullptr;
-        }
-        request["frames"].push_back(frame);
+        frames.push_back({ std::vector<double>(d.positions.begin(), d.positions.begin() + 3 * d.nOwned),
+                           c.types, c.box });
     }
-    const fs::path dir = fs::temp_directory_path() / ("dgmx_deepmd_ref_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    const auto in = dir / "request.json", out = dir / "result.json";
-    std::ofstream(in) << request.dump();
-    const std::string cmd = "OMP_NUM_THREADS=1 DP_INTRA_OP_PARALLELISM_THREADS=1 "
-                            "DP_INTER_OP_PARALLELISM_THREADS=1 python3 " DGMX_SOURCE_DIR
-                            "/python/deepmd_reference.py " + in.string() + " " + out.string()
-                            + " > " + (dir / "log.txt").string() + " 2>&1";
-    const int rc = std::system(cmd.c_str());
-    if (rc != 0)
-    {
-        std::ifstream     log(dir / "log.txt");
-        std::stringstream text;
-        text << log.rdbuf();
-        throw Error("reference script failed: " + cmd + "\n" + text.str());
-    }
-    nlohmann::json result;
-    std::ifstream(out) >> result;
-    fs::remove_all(dir);
-    typeMap = result["type_map"].get<std::vector<std::string>>();
     std::vector<Result> refs;
-    for (const auto& f : result["frames"])
+    for (const auto& r : runPythonReference(model, frames, &typeMap))
     {
-        Result r;
-        r.energy = f["energy"].get<double>() * c_kJPerMolPerEV;
-        for (double v : f["forces"])
-        {
-            r.forces.push_back(v * c_kJPerMolPerEV * 10.0);
-        }
-        const auto v = f["virial"].get<std::vector<double>>();
-        // DeePMD-kit: V_ab = sum_i x_i,a f_i,b ... in GROMACS' convention Xi = -1/2 V (see
-        // the finite-difference test for the orientation).
-        for (int a = 0; a < 3; ++a)
-        {
-            for (int b = 0; b < 3; ++b)
-            {
-                r.virial[3 * a + b] = -0.5 * v[3 * b + a] * c_kJPerMolPerEV;
-            }
-        }
-        for (double e : f["atom_energies"])
-        {
-            r.atomEnergies.push_back(e * c_kJPerMolPerEV);
-        }
-        refs.push_back(r);
+        refs.push_back({ r.energy, r.forces, r.virial, r.atomEnergies });
     }
     return refs;
 }

@@ -5,6 +5,7 @@
  * the atoms each rank holds. Periodic triclinic and open boundaries.
  */
 #include "backends/deepmd/deepmd_backend.h"
+#include "backends/python_reference.h"
 #include "common/units.h"
 #include "dd/nn_domain_decomposition.h"
 
@@ -89,59 +90,22 @@ std::vector<double> reference(const std::string& model, const System& s)
     std::vector<double> packed(1 + 3 * n + 9, 0.0);
     if (rank == 0)
     {
-        nlohmann::json request, frame;
-        request["model"] = model;
-        std::vector<double> coords(s.x);
-        for (auto& v : coords)
+        try
         {
-            v *= 10.0;
-        }
-        frame["coords"] = coords;
-        frame["types"]  = s.types;
-        if (s.box.periodic)
-        {
-            std::vector<double> cell(s.box.vectors.begin(), s.box.vectors.end());
-            for (auto& v : cell)
+            std::optional<std::array<double, 9>> box;
+            if (s.box.periodic)
             {
-                v *= 10.0;
+                box = s.box.vectors;
             }
-            frame["cell"] = cell;
+            const auto r = runPythonReference(model, { { s.x, s.types, box } }).at(0);
+            packed[0]    = r.energy;
+            std::copy(r.forces.begin(), r.forces.end(), packed.begin() + 1);
+            std::copy(r.virial.begin(), r.virial.end(), packed.begin() + 1 + 3 * n);
         }
-        else
+        catch (const Error&)
         {
-            frame["cell"] = nullptr;
+            packed[0] = std::nan(""); // every rank sees the failure through the broadcast
         }
-        request["frames"].push_back(frame);
-        const fs::path dir = fs::temp_directory_path() / ("dgmx_dd_ref_" + std::to_string(::getpid()));
-        fs::create_directories(dir);
-        std::ofstream(dir / "in.json") << request.dump();
-        const std::string cmd = "OMP_NUM_THREADS=1 python3 " DGMX_SOURCE_DIR "/python/deepmd_reference.py "
-                                + (dir / "in.json").string() + " " + (dir / "out.json").string()
-                                + " > " + (dir / "log.txt").string() + " 2>&1";
-        if (std::system(cmd.c_str()) == 0)
-        {
-            nlohmann::json result;
-            std::ifstream(dir / "out.json") >> result;
-            const auto& f = result["frames"][0];
-            const double ev = units::c_kJPerMolPerEV;
-            packed[0]       = f["energy"].get<double>() * ev;
-            for (int k = 0; k < 3 * n; ++k)
-            {
-                packed[1 + k] = f["forces"][k].get<double>() * ev * 10.0;
-            }
-            for (int a = 0; a < 3; ++a)
-            {
-                for (int b = 0; b < 3; ++b)
-                {
-                    packed[1 + 3 * n + 3 * a + b] = -0.5 * f["virial"][3 * b + a].get<double>() * ev;
-                }
-            }
-        }
-        else
-        {
-            packed[0] = std::nan("");
-        }
-        fs::remove_all(dir);
     }
     MPI_Bcast(packed.data(), static_cast<int>(packed.size()), MPI_DOUBLE, 0, MPI_COMM_WORLD);
     return packed;
