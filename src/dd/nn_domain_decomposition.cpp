@@ -454,6 +454,15 @@ StepResult NNDomainDecomposition::evaluate(std::span<const int> nnIndices, std::
         {
             throw Error("backend " + d.backend.describe() + " returned a non-finite energy");
         }
+        for (std::size_t i = 0; i < out.forces.size(); ++i)
+        {
+            if (!std::isfinite(out.forces[i]))
+            {
+                throw Error("backend " + d.backend.describe() + " returned a non-finite force on "
+                            "domain atom " + std::to_string(i / 3) + " (NaN or inf); the model "
+                            "is outside its range or the configuration has blown up");
+            }
+        }
     });
     const double t3 = now();
 
