@@ -82,7 +82,7 @@ TypeAssignment assignAtomTypes(const std::vector<TopologyAtom>& atoms, const std
     TypeAssignment result;
     result.file.source = source;
     result.file.atoms.reserve(atoms.size());
-    std::map<GroupKey, Group> byMass, byName, failed, heavy, vsites, conflicting;
+    std::map<GroupKey, Group> byMass, byName, failed, heavy, vsites, conflicting, helium;
     for (std::size_t i = 0; i < atoms.size(); ++i)
     {
         const TopologyAtom& a     = atoms[i];
@@ -108,6 +108,10 @@ TypeAssignment assignAtomTypes(const std::vector<TopologyAtom>& atoms, const std
         else if ((z = elementFromMass(a.mass)) > 0)
         {
             add(byMass, a, elementOfAtomicNumber(z), index);
+            if (z == 2)
+            {
+                add(helium, a, "He", index);
+            }
         }
         else if ((z = atomicNumberOfElement(a.element)) > 0)
         {
@@ -162,6 +166,14 @@ TypeAssignment assignAtomTypes(const std::vector<TopologyAtom>& atoms, const std
     {
         result.warnings.push_back("the atomic number and the element name disagree; using the "
                                   "atomic number: "
+                                  + describe(key, g));
+    }
+    for (const auto& [key, g] : helium)
+    {
+        result.warnings.push_back("helium guessed from a mass near 4 amu, which is also that of a "
+                                  "heavy hydrogen (GROMACS -heavyh, 4.032 amu); if these are "
+                                  "hydrogens, give the force field's [ atomtypes ] their atomic "
+                                  "number (at.num): "
                                   + describe(key, g));
     }
     for (const auto& [key, g] : heavy)

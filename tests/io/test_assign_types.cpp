@@ -112,6 +112,13 @@ TEST(AssignTypes, RefusesWhenNothingIdentifiesTheElement)
     }
 }
 
+TEST(AssignTypes, HeavyHydrogenWithoutAtomicNumberLooksLikeHeliumAndWarns)
+{
+    const auto r = io::assignAtomTypes({ atom("HW1", "SOL", -1, 4.032) }, "x.tpr");
+    EXPECT_EQ(r.file.atoms[0].element, "He");
+    EXPECT_TRUE(anyContains(r.warnings, "helium guessed from a mass near 4 amu"));
+}
+
 TEST(AssignTypes, AmbiguousMassIsNotGuessed)
 {
     // 40.02: within 0.1 amu of both Ar (39.948) and Ca (40.078).
