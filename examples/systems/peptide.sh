@@ -41,6 +41,7 @@ run pdb2gmx.log "$gmx" -quiet pdb2gmx -f peptide.pdb -o peptide.gro -p classical
   -ff amber99sb-ildn -water tip3p -ignh
 run editconf.log "$gmx" -quiet editconf -f peptide.gro -o boxed.gro -c -box "$box" "$box" "$box" -bt triclinic
 run solvate.log "$gmx" -quiet solvate -cp boxed.gro -cs spc216 -o conf.gro -p classical.top
+rm -f "#classical.top.1#"
 npep=$(sed -n 2p peptide.gro | tr -d ' ')
 echo q | "$gmx" -quiet make_ndx -f conf.gro -o index.ndx > make_ndx.log 2>&1 || { cat make_ndx.log >&2; exit 1; }
 { echo "[ NN ]"; seq 1 "$npep" | paste -sd' ' | fold -s -w 75; } >> index.ndx

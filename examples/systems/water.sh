@@ -55,6 +55,7 @@ gen-temp                = 300
 gen-seed                = 2025
 MDP
 
+rm -f "#classical.top.1#"
 "$dgmx" topology -p classical.top -c conf.gro -f md.mdp -o nn.top > topology.log
 "$gmx" -quiet grompp -f md.mdp -c conf.gro -p nn.top -o nn.tpr -po mdout.mdp > grompp.log 2>&1 \
   || { cat grompp.log >&2; exit 1; }

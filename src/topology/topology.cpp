@@ -215,6 +215,10 @@ void checkAtomsOnly(const Topology& top, const MoleculeType& mt, const AtomTypeT
                         + " ]); the NN model sees atoms only. Use a model of the molecule without "
                           "virtual sites (e.g. TIP3P instead of TIP4P water) or keep it classical");
         }
+    }
+    for (int si : mt.sections)
+    {
+        const Section& s = top.sections[si];
         if (s.name != "atoms")
         {
             continue;
