@@ -1,0 +1,65 @@
+"""gmx_mpi with the plugin on an all-NN water box: the forces GROMACS writes to the .trr equal
+`deepmd-gromacs eval` on the same frame, and they are the same whatever the rank count, with
+GROMACS's decomposition on or off and ours at 1-4 domains (rcb and slab, both reductions).
+Also the double-precision gmx_mpi_d on one run (tighter tolerance). Usage: WORKDIR"""
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import harness as h
+
+work = Path(sys.argv[1])
+model = h.MODELS / "dpa1-small.pth"
+h.build_system("water", work, "1.8")
+h.grompp(work, h.set_mdp(work, "f", nsteps=10, nstfout=5, nstxout=5, nstvout=5, nstcalcenergy=1,
+                         nstenergy=1), "f.tpr")
+natoms = int(Path(work, "conf.gro").read_text().splitlines()[1])
+e_ref, f_ref, vir_ref = h.eval_forces(work, model)
+h.log(f"reference: deepmd-gromacs eval on conf.gro, {natoms} atoms, E = {e_ref:.6f} kJ/mol")
+
+# (ranks, mdrun options, our decomposition, our reduction): GROMACS DD off (1 rank) and on
+# (2-4 ranks); ours at 1-4 domains. (GROMACS DD with a single PP rank needs a PME rank: that
+# case is in plugin_embedding.py.)
+runs = [
+    (1, [], "rcb", "allreduce"),
+    (2, ["-dd", "2", "1", "1", "-npme", "0"], "rcb", "allreduce"),
+    (3, ["-dd", "3", "1", "1", "-npme", "0"], "slab", "allreduce"),
+    (4, ["-dd", "2", "2", "1", "-npme", "0"], "rcb", "sparse"),
+]
+ok = True
+first = None
+for np_, extra, method, reduction in runs:
+    name = f"np{np_}{'dd' if extra else ''}-{method}-{reduction}"
+    cfg = h.write_config(work, f"{name}.dat", model, omp_threads=1, energy_interval=1,
+                         energy_file=f"{name}-energy.xvg", log_file=f"{name}-deepmd.log",
+                         decomposition=method, reduction=reduction)
+    h.mdrun(work, "f.tpr", name, np_, cfg, extra=extra)
+    if extra:  # GROMACS really decomposed (md.log is GROMACS's log of this run)
+        grid = f"Domain decomposition grid {extra[1]} x {extra[2]} x {extra[3]}"
+        if grid not in Path(work, f"{name}.log").read_text():
+            h.log(f"  {name}: GROMACS's log lacks '{grid}'")
+            ok = False
+    fr = h.frames(work, f"{name}.trr")
+    assert [f["step"] for f in fr] == [0, 5, 10], [f["step"] for f in fr]
+    ok &= h.compare(f"{name} step 0 forces vs eval", fr[0]["f"], f_ref, 1e-5)
+    _, energy = h.gmxio.read_xvg(Path(work, f"{name}-energy.xvg"))
+    ok &= h.compare(f"{name} step 0 NN energy vs eval", energy[0, 1], e_ref, 1e-6)
+    assert len(energy) == 11, f"expected 11 energy lines, got {len(energy)}"
+    if first is None:
+        first = (name, fr, energy)
+    else:
+        for a, b in zip(first[1], fr):
+            ok &= h.compare(f"{name} step {b['step']} forces vs {first[0]}", b["f"], a["f"], 1e-4)
+        ok &= h.compare(f"{name} NN energies (11 steps) vs {first[0]}", energy[:, 1], first[2][:, 1], 1e-6)
+
+# Double precision: gmx_mpi_d on 2 ranks, GROMACS DD and ours on.
+h.grompp(work, "f.mdp", "fd.tpr", gmx="gmx_d")
+cfg = h.write_config(work, "double.dat", model, omp_threads=1, energy_interval=1,
+                     energy_file="double-energy.xvg", log_file="double-deepmd.log")
+h.mdrun(work, "fd.tpr", "double", 2, cfg, gmx_mpi="gmx_mpi_d", extra=["-dd", "2", "1", "1", "-npme", "0"])
+fr = h.frames(work, "double.trr", gmx="gmx_d")
+ok &= h.compare("gmx_mpi_d step 0 forces vs eval", fr[0]["f"], f_ref, 1e-9)
+_, energy = h.gmxio.read_xvg(Path(work, "double-energy.xvg"))
+ok &= h.compare("gmx_mpi_d step 0 NN energy vs eval", energy[0, 1], e_ref, 1e-10)
+sys.exit(0 if ok else 1)
