@@ -76,6 +76,12 @@ int run(const Options& o)
                                { "t_begin_ps", rows.front()[0] },
                                { "t_end_ps", rows.back()[0] },
                                { "natoms", natoms ? nlohmann::json(*natoms) : nlohmann::json() } };
+    summary["conserved_is_total"] = combined.conservedIsTotal;
+    if (combined.conservedIsTotal)
+    {
+        std::printf("no \"Conserved En.\" in %s (NVE without coupling): the conserved energy is the total energy\n",
+                    o.gmx.c_str());
+    }
     if (combined.conserved)
     {
         const auto& f = *combined.conserved;

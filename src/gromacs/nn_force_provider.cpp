@@ -247,10 +247,27 @@ void NNForceProvider::calculate(const EngineStep<Real>& in)
 {
     const double t0 = now();
     Box          box;
+    bool         checkMasses = false;
+    if (firstStep_)
+    {
+        // GROMACS's energy minimisers set every mass to 1: then there is nothing to check.
+        int allUnit = 1;
+        for (int i = 0; i < in.nLocal; ++i)
+        {
+            allUnit = allUnit && in.masses[i] == Real(1);
+        }
+        MPI_Allreduce(MPI_IN_PLACE, &allUnit, 1, MPI_INT, MPI_LAND, setup_.comm);
+        checkMasses = allUnit == 0;
+    }
     runCollectively(setup_.comm, [&] {
         if (firstStep_)
         {
             openOutputs(in.step);
+            if (!checkMasses && log_ != nullptr)
+            {
+                fmt::print(log_, "  every mass is 1 (energy minimisation): masses not checked against {}\n",
+                           config_.typesFile);
+            }
         }
         heldNN_.clear();
         heldLocal_.clear();
@@ -264,7 +281,7 @@ void NNForceProvider::calculate(const EngineStep<Real>& in)
                                         "system has {} atoms); this is an engine bug",
                                         g, i, setup_.natoms));
             }
-            if (firstStep_ && std::abs(static_cast<double>(in.masses[i]) - massOfGlobal_[g]) > config_.massTolerance)
+            if (checkMasses && std::abs(static_cast<double>(in.masses[i]) - massOfGlobal_[g]) > config_.massTolerance)
             {
                 throw Error(fmt::format("atom {} has mass {} in this run but {} in {}; the types file was "
                                         "written for another system: run deepmd-gromacs types -s on "

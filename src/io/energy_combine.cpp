@@ -123,7 +123,13 @@ CombinedEnergies combineEnergies(const XvgFile& nn, const XvgFile& gmx, const st
     std::vector<std::string> missing;
     for (const char* name : needed)
     {
-        const int c = gmx.columnOfLegend(name);
+        int c = gmx.columnOfLegend(name);
+        if (c < 0 && name == c_legendConserved)
+        {
+            // Plain NVE: GROMACS writes no "Conserved En." term, its conserved energy is the total.
+            c = gmx.columnOfLegend(c_legendTotal);
+            result.conservedIsTotal = c >= 0;
+        }
         if (c < 0 || static_cast<std::size_t>(c) >= gmx.columns())
         {
             missing.push_back(std::string("\"") + name + "\"");
@@ -164,6 +170,10 @@ CombinedEnergies combineEnergies(const XvgFile& nn, const XvgFile& gmx, const st
     out.comments        = { "deepmd-gromacs energy: GROMACS energy terms plus the plugin's NN energy",
                             "NN energy: " + nnPath + " (column " + std::to_string(nnColumn) + ")",
                             "GROMACS terms: " + gmxPath };
+    if (result.conservedIsTotal)
+    {
+        out.comments.push_back("no \"Conserved En.\" term (NVE without coupling): conserved = total energy");
+    }
     std::vector<double> times, conserved, conservedGromacs;
     std::size_t         j = 0;
     for (const std::size_t i : nnOrder)

@@ -38,6 +38,7 @@ struct CombinedEnergies
     XvgFile                    table; //!< time, NN, potential, potential+NN, kinetic, total+NN, conserved+NN
     std::size_t                nnFrames = 0, gmxFrames = 0; //!< rows in each input
     std::optional<long>        natomsFromHeader;           //!< `# natoms N` of the NN file
+    bool conservedIsTotal = false; //!< the GROMACS file had no "Conserved En." (NVE): total used
     std::optional<LinearFit>   conserved;                  //!< of conserved+NN (>= 2 frames)
     std::optional<LinearFit>   conservedGromacs;           //!< of GROMACS's conserved alone
     std::size_t frames() const { return table.rows.size(); }

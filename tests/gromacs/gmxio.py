@@ -89,6 +89,19 @@ def read_xvg(path):
     return [legends[k] for k in sorted(legends)], np.array(rows)
 
 
+def read_ndx(path):
+    """Groups of an .ndx file, 1-based atom numbers as written."""
+    groups, name = {}, None
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("["):
+            name = line.strip("[] ")
+            groups[name] = []
+        elif line and name is not None:
+            groups[name] += [int(v) for v in line.split()]
+    return groups
+
+
 def gmx_energy(gmx, edr, terms, out):
     """Runs `gmx energy` selecting terms by name; returns {term: column} and the times."""
     subprocess.run([gmx, "-quiet", "energy", "-f", str(edr), "-o", str(out)], check=True,
