@@ -322,10 +322,13 @@ void NNForceProvider::calculate(const EngineStep<Real>& in)
             f[d] += static_cast<Real>(result.forces[3 * j + d]);
         }
     }
-    // Ours is GROMACS's Xi = -1/2 sum x f; PLUMED's convention (which GROMACS halves) is twice that.
+    // Ours is GROMACS's Xi = -1/2 sum x f, and that is what GROMACS 2025 must receive here: with
+    // twice it (PLUMED's -sum x f, which reading the source suggested GROMACS halves) GROMACS's
+    // virial came out exactly twice the finite-difference strain derivative of the NN energy
+    // (tests/gromacs/plugin_npt.py).
     for (int j = 0; j < 9; ++j)
     {
-        in.virial[j] += static_cast<Real>(2.0 * result.virial[j]);
+        in.virial[j] += static_cast<Real>(result.virial[j]);
     }
     writeEnergy(in.step, result.energy);
 

@@ -45,7 +45,7 @@ struct EngineStep
     const Real*  masses = nullptr;         //!< amu, per local atom
     const Real*  box = nullptr;            //!< 3x3, rows are box vectors, nm
     Real*        forces = nullptr;         //!< kJ/mol/nm, 3 per local atom; we add to it
-    Real*        virial = nullptr;         //!< 3x3, PLUMED convention -sum x f (GROMACS halves it); we add to it
+    Real*        virial = nullptr;         //!< 3x3, kJ/mol; we add Xi = -1/2 sum x f (see calculate())
 };
 
 //! Running totals for the end-of-run summary (rank 0's view).
