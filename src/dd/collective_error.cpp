@@ -30,7 +30,7 @@ void throwIfAnyFailed(MPI_Comm comm, const std::string& localError)
         message = localError;
     }
     MPI_Bcast(message.data(), length, MPI_CHAR, lowest, comm);
-    throw Error("rank " + std::to_string(lowest) + ": " + message);
+    throw CollectiveError(lowest, message);
 }
 
 void runCollectively(MPI_Comm comm, const std::function<void()>& work)

@@ -7,12 +7,29 @@
 
 #include <mpi.h>
 
+#include "common/error.h"
+
 #include <functional>
 #include <string>
 
 namespace dgmx
 {
-/*! Collective over comm. \p localError empty means this rank succeeded. Throws dgmx::Error
+//! The same failure, thrown on every rank of a communicator (by throwIfAnyFailed).
+class CollectiveError : public Error
+{
+public:
+    CollectiveError(int failingRank, const std::string& message) :
+        Error("rank " + std::to_string(failingRank) + ": " + message), failingRank_(failingRank)
+    {
+    }
+    //! The lowest rank that failed; its message is the one every rank carries.
+    [[nodiscard]] int failingRank() const { return failingRank_; }
+
+private:
+    int failingRank_;
+};
+
+/*! Collective over comm. \p localError empty means this rank succeeded. Throws CollectiveError
  *  with the lowest failing rank's message (prefixed by that rank) on every rank if any
  *  rank failed; returns normally on all ranks otherwise. */
 void throwIfAnyFailed(MPI_Comm comm, const std::string& localError);

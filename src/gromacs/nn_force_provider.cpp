@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -91,6 +92,14 @@ NNForceProvider::NNForceProvider(const PluginConfig& config, const EngineSetup& 
 {
     MPI_Comm_rank(setup_.comm, &rank_);
     MPI_Comm_size(setup_.comm, &size_);
+    // Test hook: DEEPMD_GROMACS_TEST_FAIL=RANK:STEP makes that rank alone fail at that step.
+    if (const char* fault = std::getenv("DEEPMD_GROMACS_TEST_FAIL"); fault != nullptr)
+    {
+        if (std::sscanf(fault, "%d:%ld", &faultRank_, &faultStep_) != 2)
+        {
+            faultRank_ = -1;
+        }
+    }
     std::vector<int> types;
     runCollectively(setup_.comm, [&] {
         const io::AtomTypesFile typesFile = io::readAtomTypes(config_.typesFile);
@@ -142,6 +151,7 @@ NNForceProvider::NNForceProvider(const PluginConfig& config, const EngineSetup& 
     runCollectively(setup_.comm, [&] {
         dd_ = std::make_unique<NNDomainDecomposition>(setup_.comm, *backend_, std::move(types),
                                                       config_.decomposition);
+        openLog();
     });
 }
 
@@ -157,7 +167,7 @@ NNForceProvider::~NNForceProvider()
     }
 }
 
-void NNForceProvider::openOutputs(std::int64_t firstStep)
+void NNForceProvider::openLog()
 {
     if (rank_ != 0)
     {
@@ -172,13 +182,22 @@ void NNForceProvider::openOutputs(std::int64_t firstStep)
     fmt::print(log_,
                "deepmd-gromacs plugin {}\n  configuration: {}\n  backend: {}\n  NN atoms: {} of {}\n"
                "  ranks (our decomposition): {}\n  decomposition: {}, force reduction: {}, skin {} nm, "
-               "ghost shell {:g} cutoff(s), cutoff {:g} nm\n  first step: {}\n",
+               "ghost shell {:g} cutoff(s), cutoff {:g} nm\n",
                setup_.restart ? "(continuing from a checkpoint)" : "", config_.sourcePath, description_,
                nNN_, setup_.natoms, size_,
                config_.decomposition.method == PartitionMethod::Rcb ? "rcb" : "slab",
                config_.decomposition.reduction == ForceReduction::Allreduce ? "allreduce" : "sparse",
-               config_.decomposition.skin, config_.decomposition.ghostShellCutoffs, backend_->cutoff(),
-               firstStep);
+               config_.decomposition.skin, config_.decomposition.ghostShellCutoffs, backend_->cutoff());
+    std::fflush(log_);
+}
+
+void NNForceProvider::openOutputs(std::int64_t firstStep)
+{
+    if (rank_ != 0)
+    {
+        return;
+    }
+    fmt::print(log_, "  first step: {}\n", firstStep);
     std::fflush(log_);
     if (config_.energyInterval <= 0)
     {
@@ -268,6 +287,12 @@ void NNForceProvider::calculate(const EngineStep<Real>& in)
                 fmt::print(log_, "  every mass is 1 (energy minimisation): masses not checked against {}\n",
                            config_.typesFile);
             }
+        }
+        if (faultRank_ == rank_ && faultStep_ == in.step)
+        {
+            throw Error(fmt::format("failure injected by DEEPMD_GROMACS_TEST_FAIL={}:{} (a test of "
+                                    "stopping every rank when one fails)",
+                                    faultRank_, faultStep_));
         }
         heldNN_.clear();
         heldLocal_.clear();

@@ -79,6 +79,7 @@ public:
     [[nodiscard]] const RunTotals& totals() const { return totals_; }
 
 private:
+    void openLog();
     void openOutputs(std::int64_t firstStep);
     void writeEnergy(std::int64_t step, double energy);
 
@@ -97,5 +98,7 @@ private:
     std::FILE*                 energy_ = nullptr;
     RunTotals                  totals_;
     std::string                description_;
+    int                        faultRank_ = -1; //!< test hook, see the constructor
+    long                       faultStep_ = -1;
 };
 } // namespace dgmx::gromacs

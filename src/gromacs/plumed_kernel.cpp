@@ -5,6 +5,7 @@
  * it, and on performCalc runs NNForceProvider. No exception crosses the C boundary: failures go
  * to the host's error handler, which makes GROMACS stop with our message.
  */
+#include "gromacs/gromacs_log.h"
 #include "gromacs/nn_force_provider.h"
 #include "gromacs/plugin_config.h"
 #include "gromacs/plumed_abi.h"
@@ -16,6 +17,8 @@
 #include <mpi.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -51,12 +54,26 @@ public:
         }
     }
 
+    //! Puts the message in GROMACS's log (only the main rank has it open) and ours.
     void recordError(const std::string& message)
     {
+        writeToGromacsLog("\n-------------------------------------------------------\n" + message
+                          + "\n-------------------------------------------------------\n");
         if (provider_)
         {
             provider_->logError(message);
         }
+    }
+
+    //! Rank in the communicator GROMACS gave us (0 before there is one).
+    [[nodiscard]] int rank() const
+    {
+        int r = 0;
+        if (comm_ != MPI_COMM_NULL)
+        {
+            MPI_Comm_rank(comm_, &r);
+        }
+        return r;
     }
 
     std::atomic<unsigned> references{ 1 };
@@ -376,6 +393,30 @@ void cmdSafeNothrow(void* object, const char* key, plumed_safeptr value, plumed_
             throw Error("called with a null object or key");
         }
         session->cmd(key, value);
+    }
+    catch (const CollectiveError& e)
+    {
+        // Every rank has the same message. GROMACS prints each rank's error and aborts the job
+        // when the first reaches main: rank 0 reports it in full at once; the others wait a
+        // moment (so the abort usually comes first) and then say only where to look.
+        const std::string message = std::string("deepmd-gromacs: ") + e.what();
+        try
+        {
+            session->recordError(message);
+        }
+        catch (...)
+        {
+        }
+        if (session->rank() == 0)
+        {
+            report(handler, message.c_str());
+        }
+        else
+        {
+            std::this_thread::sleep_for(std::chrono::seconds(3));
+            report(handler, "deepmd-gromacs: stopped on the error that rank 0 of the run reports (also written to "
+                            "GROMACS's log and the plugin's log)");
+        }
     }
     catch (const std::exception& e)
     {
