@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -118,7 +119,13 @@ const std::map<std::string, Setter>& setters()
           [](PluginConfig& c, const Line& l) { c.decomposition.imbalanceThreshold = l.real(0, 1e6); } },
         { "deepmd_library", [](PluginConfig& c, const Line& l) { c.deepmdLibrary = l.existingFile(); } },
         { "device",
-          [](PluginConfig& c, const Line& l) { c.device = l.value == "auto" ? -1 : l.integer(0, 1023); } },
+          [](PluginConfig& c, const Line& l) {
+              if (l.value != "auto" && (l.value.empty() || !std::isdigit(static_cast<unsigned char>(l.value[0]))))
+              {
+                  throw l.error("expected `auto` or a GPU index in [0, 1023]");
+              }
+              c.device = l.value == "auto" ? -1 : l.integer(0, 1023);
+          } },
         { "omp_threads", [](PluginConfig& c, const Line& l) { c.ompThreads = l.integer(0, 4096); } },
         { "intra_op_threads", [](PluginConfig& c, const Line& l) { c.intraOpThreads = l.integer(0, 4096); } },
         { "inter_op_threads", [](PluginConfig& c, const Line& l) { c.interOpThreads = l.integer(0, 4096); } },

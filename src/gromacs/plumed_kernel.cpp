@@ -125,7 +125,10 @@ const T* KernelSession::scalarPointer(std::string_view key, const plumed_safeptr
     if (value.flags != 0
         && (plumed::flagsType(value.flags) != expectedType || plumed::flagsSize(value.flags) != sizeof(T)))
     {
-        badType(key, value, expectedType == plumed::c_typeIntegral ? "an integer" : "a floating-point value");
+        const std::string expected = fmt::format("{} of {} bytes",
+                                                 expectedType == plumed::c_typeIntegral ? "an integer" : "a floating-point value",
+                                                 sizeof(T));
+        badType(key, value, expected.c_str());
     }
     if (value.ptr == nullptr)
     {
