@@ -2,7 +2,10 @@
 # The main job (scripts/demo runs it inside the environment): an all-NN water box simulated by
 # an unmodified GROMACS 2025 (gmx_mpi) on 2 MPI ranks, every force from a DeePMD-kit DPA-1 model
 # through our plugin, with GROMACS's domain decomposition and ours both on.
-#   examples/demo/run.sh OUTDIR        (DEEPMD_GROMACS_DEMO_STEPS=N (100), DEEPMD_GROMACS_DEMO_BOX=nm (1.8), DEEPMD_GROMACS_DEMO_MODEL=path to change)
+#   examples/demo/run.sh OUTDIR
+# Settings: DEEPMD_GROMACS_DEMO_STEPS (100), DEEPMD_GROMACS_DEMO_BOX (1.8 nm),
+# DEEPMD_GROMACS_DEMO_MODEL (dpa1-small), DEEPMD_GROMACS_DEMO_RANKS (2; DeePMD-kit threads per
+# rank = cores / ranks).
 # Prints GROMACS's performance, the plugin's per-step time split, and the energies with the NN
 # energy added (GROMACS itself does not include it).
 # The example model has random weights: the numbers show the machinery, not water's physics
@@ -11,6 +14,9 @@ set -euo pipefail
 out=${1:?usage: $0 OUTDIR}
 steps=${DEEPMD_GROMACS_DEMO_STEPS:-100} box=${DEEPMD_GROMACS_DEMO_BOX:-1.8}
 model=${DEEPMD_GROMACS_DEMO_MODEL:-$DEEPMD_GROMACS_MODELS/dpa1-small.pth}
+ranks=${DEEPMD_GROMACS_DEMO_RANKS:-2}
+threads=$(( $(nproc) / ranks )); [ "$threads" -ge 1 ] || threads=1
+dd=(-dd "$ranks" 1 1 -npme 0); [ "$ranks" -gt 1 ] || dd=()
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mkdir -p "$out" && cd "$out"
 
@@ -47,16 +53,16 @@ energy_file     = nn-energy.xvg
 energy_interval = 10
 log_file        = deepmd-gromacs.log
 decomposition   = rcb
-omp_threads     = 1
+omp_threads     = $threads
 DAT
 
-echo "== gmx_mpi mdrun: 2 MPI ranks, $natoms atoms, $steps steps, plugin $(deepmd-gromacs plugin-path)"
+echo "== gmx_mpi mdrun: $ranks MPI rank(s) x $threads DeePMD-kit thread(s), $natoms atoms, $steps steps, plugin $(deepmd-gromacs plugin-path)"
 export PLUMED_KERNEL=$(deepmd-gromacs plugin-path)
 start=$(date +%s.%N)
-mpirun -np 2 gmx_mpi -quiet mdrun -s demo.tpr -deffnm demo -plumed deepmd.dat -dd 2 1 1 -npme 0 -ntomp 1 \
+mpirun -np "$ranks" gmx_mpi -quiet mdrun -s demo.tpr -deffnm demo -plumed deepmd.dat "${dd[@]}" -ntomp 1 \
   > mdrun.out 2>&1 || { tail -40 mdrun.out >&2; exit 1; }
 wall=$(python3 -c "import time; print('%.1f' % (time.time() - $start))")
-grep -q "Domain decomposition grid 2 x 1 x 1" demo.log
+[ "$ranks" -eq 1 ] || grep -q "Domain decomposition grid $ranks x 1 x 1" demo.log
 echo "GROMACS: $(grep -E '^Performance:' demo.log | awk '{print $2" ns/day, "$3" hour/ns"}') ($wall s wall incl. start-up)"
 sed -n '/deepmd-gromacs summary/,/owned+ghost/p' mdrun.out
 

@@ -2,12 +2,12 @@
  * \brief Parsing of the plugin configuration (see plugin_config.h).
  */
 #include "gromacs/plugin_config.h"
+#include "common/text.h"
 
 #include "common/error.h"
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -19,17 +19,6 @@ namespace dgmx::gromacs
 {
 namespace
 {
-std::string trim(const std::string& s)
-{
-    const auto b = s.find_first_not_of(" \t\r");
-    if (b == std::string::npos)
-    {
-        return {};
-    }
-    const auto e = s.find_last_not_of(" \t\r");
-    return s.substr(b, e - b + 1);
-}
-
 struct Line
 {
     std::string origin;
@@ -120,11 +109,19 @@ const std::map<std::string, Setter>& setters()
         { "deepmd_library", [](PluginConfig& c, const Line& l) { c.deepmdLibrary = l.existingFile(); } },
         { "device",
           [](PluginConfig& c, const Line& l) {
-              if (l.value != "auto" && (l.value.empty() || !std::isdigit(static_cast<unsigned char>(l.value[0]))))
+              if (l.value == "auto")
+              {
+                  c.device = -1;
+                  return;
+              }
+              try
+              {
+                  c.device = l.integer(0, 1023);
+              }
+              catch (const Error&)
               {
                   throw l.error("expected `auto` or a GPU index in [0, 1023]");
               }
-              c.device = l.value == "auto" ? -1 : l.integer(0, 1023);
           } },
         { "omp_threads", [](PluginConfig& c, const Line& l) { c.ompThreads = l.integer(0, 4096); } },
         { "intra_op_threads", [](PluginConfig& c, const Line& l) { c.intraOpThreads = l.integer(0, 4096); } },

@@ -84,6 +84,18 @@ private:
     template<typename Real>
     const Real* realPointer(std::string_view key, const plumed_safeptr& value) const;
     double      readReal(std::string_view key, const plumed_safeptr& value) const;
+    //! Arrays of GROMACS's real (float in gmx_mpi, double in gmx_mpi_d).
+    void checkRealArray(std::string_view key, const plumed_safeptr& value) const
+    {
+        if (realPrecision_ == 8)
+        {
+            realPointer<double>(key, value);
+        }
+        else
+        {
+            realPointer<float>(key, value);
+        }
+    }
     void        init();
     void        performCalc();
     template<typename Real>
@@ -256,33 +268,28 @@ void KernelSession::cmd(std::string_view key, const plumed_safeptr& value)
     }
     else if (key == "setPositions")
     {
+        checkRealArray(key, value);
         positions_ = value.ptr;
-        (void)(realPrecision_ == 8 ? static_cast<const void*>(realPointer<double>(key, value))
-                                   : static_cast<const void*>(realPointer<float>(key, value)));
     }
     else if (key == "setMasses")
     {
+        checkRealArray(key, value);
         masses_ = value.ptr;
-        (void)(realPrecision_ == 8 ? static_cast<const void*>(realPointer<double>(key, value))
-                                   : static_cast<const void*>(realPointer<float>(key, value)));
     }
     else if (key == "setBox")
     {
+        checkRealArray(key, value);
         box_ = value.ptr;
-        (void)(realPrecision_ == 8 ? static_cast<const void*>(realPointer<double>(key, value))
-                                   : static_cast<const void*>(realPointer<float>(key, value)));
     }
     else if (key == "setForces")
     {
+        checkRealArray(key, value);
         forces_ = const_cast<void*>(value.ptr);
-        (void)(realPrecision_ == 8 ? static_cast<const void*>(realPointer<double>(key, value))
-                                   : static_cast<const void*>(realPointer<float>(key, value)));
     }
     else if (key == "setVirial")
     {
+        checkRealArray(key, value);
         virial_ = const_cast<void*>(value.ptr);
-        (void)(realPrecision_ == 8 ? static_cast<const void*>(realPointer<double>(key, value))
-                                   : static_cast<const void*>(realPointer<float>(key, value)));
     }
     else if (key == "performCalc" || key == "calc")
     {

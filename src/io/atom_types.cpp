@@ -2,6 +2,7 @@
  * \brief Atom-types file reader/writer and the periodic table (see atom_types.h).
  */
 #include "io/atom_types.h"
+#include "common/text.h"
 
 #include "common/error.h"
 
@@ -60,17 +61,6 @@ constexpr std::array<ElementData, 118> c_elements = { {
 } };
 
 constexpr const char* c_virtualSite = "X";
-
-std::string trim(const std::string& s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-    {
-        return {};
-    }
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
 
 //! Shortest text that reads back as the same double.
 std::string formatDouble(double v)

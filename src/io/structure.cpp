@@ -2,6 +2,7 @@
  * \brief .gro / .ndx readers and element guessing (see structure.h).
  */
 #include "io/structure.h"
+#include "common/text.h"
 
 #include "common/error.h"
 
@@ -16,17 +17,6 @@ namespace dgmx::io
 {
 namespace
 {
-std::string trim(const std::string& s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-    {
-        return {};
-    }
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
 double parseDouble(const std::string& field, const std::string& where)
 {
     const std::string t = trim(field);

@@ -2,6 +2,7 @@
  * \brief .xvg reader and writer (see xvg.h).
  */
 #include "io/xvg.h"
+#include "common/text.h"
 
 #include "common/error.h"
 
@@ -18,17 +19,6 @@ namespace dgmx::io
 {
 namespace
 {
-std::string trim(const std::string& s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-    {
-        return {};
-    }
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
 std::string normalised(const std::string& s)
 {
     std::string out;

@@ -2,6 +2,7 @@
  * \brief Preprocessed-topology reader/writer and the NN rewrite (see topology.h).
  */
 #include "topology/topology.h"
+#include "common/text.h"
 
 #include "common/error.h"
 
@@ -16,17 +17,6 @@ namespace dgmx::topology
 {
 namespace
 {
-std::string trim(const std::string& s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-    {
-        return {};
-    }
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
 std::vector<std::string> splitFields(const std::string& s)
 {
     std::istringstream       in(s);
