@@ -324,6 +324,36 @@ TEST(Errors, BackendThrowingOnOneRankThrowsEverywhere)
     }
 }
 
+//! Returns a NaN force on the last rank's first atom (a model outside its range).
+class NaNForceOnLastRank final : public IBackend
+{
+public:
+    explicit NaNForceOnLastRank(IBackend& inner) : inner_(inner) {}
+    double                   cutoff() const override { return inner_.cutoff(); }
+    std::vector<std::string> typeMap() const override { return inner_.typeMap(); }
+    std::string              describe() const override { return "NaN-force test backend"; }
+    void                     compute(const BackendInput& in, BackendOutput& out) override
+    {
+        inner_.compute(in, out);
+        if (commRank() == commSize() - 1 && !out.forces.empty())
+        {
+            out.forces[0] = std::numeric_limits<double>::quiet_NaN();
+        }
+    }
+
+private:
+    IBackend& inner_;
+};
+
+TEST(Errors, NaNForceOnOneRankThrowsEverywhere)
+{
+    auto               inner = makeReferenceBackend();
+    NaNForceOnLastRank backend(*inner);
+    Small              s;
+    NNDomainDecomposition dd(MPI_COMM_WORLD, backend, s.types, DecompositionOptions{});
+    expectCollectiveError([&] { dd.evaluate(s.held, s.heldX, s.box); }, "non-finite force");
+}
+
 TEST(Errors, DuplicatedAndMissingIndicesThrowEverywhere)
 {
     auto  backend = makeReferenceBackend();
