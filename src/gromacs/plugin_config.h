@@ -1,6 +1,6 @@
 /*! \file
  * \brief The plugin's configuration: the file given to `mdrun -plumed FILE`. One `key = value`
- * per line, `#` starts a comment. Every key is documented in docs/plugin.md; unknown keys,
+ * per line, `#` starts a comment. Every key is documented in the README; unknown keys,
  * missing files and bad values are errors naming the line and the fix.
  */
 #pragma once
