@@ -161,7 +161,7 @@ PluginConfig parsePluginConfig(const std::string& text, const std::string& origi
             {
                 known += (known.empty() ? "" : ", ") + k;
             }
-            throw Error(fmt::format("{}:{}: unknown key '{}'; the keys are: {} (see the README, "Plugin configuration keys")",
+            throw Error(fmt::format("{}:{}: unknown key '{}'; the keys are: {} (see the README, 'Plugin configuration keys')",
                                     origin, number, line.key, known));
         }
         if (line.value.empty())

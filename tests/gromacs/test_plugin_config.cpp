@@ -234,7 +234,7 @@ void expectMessage(const std::string& message, int line, const std::vector<std::
 TEST_F(PluginConfigTest, UnknownKeyListsTheKnownOnes)
 {
     const std::string m = errorOf(minimal() + "\nmodle = x\n");
-    expectMessage(m, 4, { "unknown key 'modle'", "model", "energy_interval", "inter_op_threads", "docs/plugin.md" });
+    expectMessage(m, 4, { "unknown key 'modle'", "model", "energy_interval", "inter_op_threads", "README" });
     // Keys are case-sensitive.
     expectMessage(errorOf("Model = reference\n"), 1, { "unknown key 'Model'" });
 }
