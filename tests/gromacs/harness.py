@@ -75,9 +75,9 @@ def grompp(workdir, mdp, tpr, conf="conf.gro", gmx=GMX, extra=()):
          f"{tpr}.mdout.mdp", "-maxwarn", "5", *extra], cwd=workdir, logfile=f"{tpr}.grompp.log")
 
 
-def write_config(workdir, name, model, **keys):
+def write_config(workdir, name, model, types="types.dat", **keys):
     """The plugin configuration (the -plumed file)."""
-    text = f"model = {model}\ntypes = types.dat\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
+    text = f"model = {model}\ntypes = {types}\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
     Path(workdir, name).write_text(text)
     return name
 

@@ -1,7 +1,8 @@
 """gmx_mpi with the plugin on an all-NN water box: the forces GROMACS writes to the .trr equal
 `deepmd-gromacs eval` on the same frame, and they are the same whatever the rank count, with
 GROMACS's decomposition on or off and ours at 1-4 domains (rcb and slab, both reductions).
-Also the double-precision gmx_mpi_d on one run (tighter tolerance). Usage: WORKDIR"""
+Also a triclinic (rhombic dodecahedron) cell, and the double-precision gmx_mpi_d (tighter
+tolerance). Usage: WORKDIR"""
 import sys
 from pathlib import Path
 
@@ -52,6 +53,28 @@ for np_, extra, method, reduction in runs:
         for a, b in zip(first[1], fr):
             ok &= h.compare(f"{name} step {b['step']} forces vs {first[0]}", b["f"], a["f"], 1e-4)
         ok &= h.compare(f"{name} NN energies (11 steps) vs {first[0]}", energy[:, 1], first[2][:, 1], 1e-6)
+
+# A triclinic cell (rhombic dodecahedron, GROMACS's lower-triangular box): the same water,
+# re-boxed by gmx editconf and solvated again by gmx solvate so the cell is filled.
+h.run([h.GMX, "-quiet", "editconf", "-f", "conf.gro", "-o", "tric-empty.gro", "-bt", "dodecahedron", "-box", "2.0"],
+      cwd=work, logfile="editconf.log")
+h.run([h.GMX, "-quiet", "solvate", "-cp", "tric-empty.gro", "-cs", "spc216", "-o", "tric.gro", "-p", "classical.top"],
+      cwd=work, logfile="solvate-tric.log")
+h.run(["deepmd-gromacs", "topology", "-p", "classical.top", "-c", "tric.gro", "-f", "md.mdp", "-o", "tric.top"],
+      cwd=work, logfile="topology-tric.log")
+h.run([h.GMX, "-quiet", "grompp", "-f", "f.mdp", "-c", "tric.gro", "-p", "tric.top", "-o", "tric.tpr", "-maxwarn", "5"],
+      cwd=work, logfile="grompp-tric.log")
+h.run(["deepmd-gromacs", "types", "-s", "tric.tpr", "-o", "types-tric.dat"], cwd=work, logfile="types-tric.log")
+e_tric, f_tric, _ = h.eval_forces(work, model, structure="tric.gro")
+box = [float(v) for v in Path(work, "tric.gro").read_text().splitlines()[-1].split()]
+h.log(f"triclinic: {len(f_tric)} atoms, box {box}")
+h.write_config(work, "tric.dat", model, types="types-tric.dat", omp_threads=1, energy_interval=1,
+               energy_file="tric-energy.xvg", log_file="tric-deepmd.log")
+h.mdrun(work, "tric.tpr", "tric", 2, "tric.dat", extra=["-dd", "2", "1", "1", "-npme", "0"])
+fr = h.frames(work, "tric.trr")
+ok &= h.compare("triclinic, 2 ranks: step 0 forces vs eval", fr[0]["f"], f_tric, 1e-5)
+_, energy = h.gmxio.read_xvg(Path(work, "tric-energy.xvg"))
+ok &= h.compare("triclinic, 2 ranks: step 0 NN energy vs eval", energy[0, 1], e_tric, 1e-6)
 
 # Double precision: gmx_mpi_d on 2 ranks, GROMACS DD and ours on.
 h.grompp(work, "f.mdp", "fd.tpr", gmx="gmx_d")
