@@ -52,6 +52,10 @@ public:
         {
             MPI_Comm_free(&comm_);
         }
+        if (!finalized && ownsMpi_)
+        {
+            MPI_Finalize();
+        }
     }
 
     //! Puts the message in GROMACS's log (only the main rank has it open) and ours.
@@ -109,6 +113,7 @@ private:
     double      timestep_ = 0;
     bool        restart_ = false;
     bool        initialized_ = false;
+    bool        ownsMpi_ = false; //!< we started MPI (thread-MPI gmx), so we end it
 
     // Per step: valid from the set* call until performCalc returns.
     std::int64_t step_ = 0;
@@ -309,8 +314,15 @@ void KernelSession::init()
     MPI_Initialized(&mpiInitialized);
     if (!mpiInitialized)
     {
-        throw Error("MPI is not initialised in this GROMACS: the plugin needs an MPI build of GROMACS "
-                    "(gmx_mpi or gmx_mpi_d), not the thread-MPI gmx; run `mpirun -np N gmx_mpi mdrun ...`");
+        // The thread-MPI gmx (one rank: GROMACS refuses PLUMED with more) has no MPI: start a
+        // singleton MPI of our own for the decomposition layer, and end it in finalize.
+        int provided = 0;
+        if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+        {
+            throw Error("this GROMACS has no MPI and starting one for the plugin failed; use an MPI build "
+                        "(`mpirun -np N gmx_mpi mdrun ...`)");
+        }
+        ownsMpi_ = true;
     }
     if (comm_ == MPI_COMM_NULL)
     {

@@ -1,8 +1,8 @@
 """Bad input and failures stop the run on every rank, quickly, with one clear message that names
 the problem and the fix, on stderr and in GROMACS's log (md.log): missing model, unknown key, bad
 value, types file of another system, wrong masses, an element the model lacks, an unsupported
-(message-passing) model, a missing index group, a failure on one rank only (test hook), and the
-thread-MPI gmx. Usage: WORKDIR"""
+(message-passing) model, a missing index group, and a failure on one rank only (test hook).
+Usage: WORKDIR"""
 import shutil
 import sys
 import time
@@ -68,15 +68,4 @@ for name, text, env, expected in cases:
         h.log(out[-3000:])
     ok &= good
 
-# The thread-MPI gmx has no MPI for the plugin: refused with the fix.
-name = "thread-mpi"
-Path(work, f"{name}.dat").write_text(f"model = {model}\ntypes = types.dat\n")
-rc, out = h.run(["gmx", "-quiet", "mdrun", "-s", "e.tpr", "-deffnm", name, "-plumed", f"{name}.dat", "-ntmpi", "1",
-                 "-ntomp", "1"], cwd=work, check=False, timeout=120, env={"PLUMED_KERNEL": h.plugin_path()})
-expected = "the plugin needs an MPI build of GROMACS (gmx_mpi or gmx_mpi_d)"
-good = rc != 0 and expected in " ".join(out.split())
-h.log(f"  {name}: rc {rc} {'ok' if good else 'FAILED'}")
-if not good:
-    h.log(out[-3000:])
-ok &= good
 sys.exit(0 if ok else 1)

@@ -1,8 +1,8 @@
 """gmx_mpi with the plugin on an all-NN water box: the forces GROMACS writes to the .trr equal
 `deepmd-gromacs eval` on the same frame, and they are the same whatever the rank count, with
 GROMACS's decomposition on or off and ours at 1-4 domains (rcb and slab, both reductions).
-Also a triclinic (rhombic dodecahedron) cell, and the double-precision gmx_mpi_d (tighter
-tolerance). Usage: WORKDIR"""
+Also the thread-MPI gmx on one rank, a triclinic (rhombic dodecahedron) cell, and the
+double-precision gmx_mpi_d (tighter tolerance). Usage: WORKDIR"""
 import sys
 from pathlib import Path
 
@@ -53,6 +53,13 @@ for np_, extra, method, reduction in runs:
         for a, b in zip(first[1], fr):
             ok &= h.compare(f"{name} step {b['step']} forces vs {first[0]}", b["f"], a["f"], 1e-4)
         ok &= h.compare(f"{name} NN energies (11 steps) vs {first[0]}", energy[:, 1], first[2][:, 1], 1e-6)
+
+# The thread-MPI gmx (one rank; the plugin starts its own singleton MPI).
+h.run([h.GMX, "-quiet", "mdrun", "-s", "f.tpr", "-deffnm", "tmpi", "-plumed", "np1-rcb-allreduce.dat", "-ntmpi", "1",
+       "-ntomp", "1"], cwd=work, logfile="tmpi.out", env={"PLUMED_KERNEL": h.plugin_path()})
+fr = h.frames(work, "tmpi.trr")
+ok &= h.compare("thread-MPI gmx: forces vs gmx_mpi on 1 rank (all frames)", np.array([f["f"] for f in fr]),
+                np.array([f["f"] for f in first[1]]), 0)
 
 # A triclinic cell (rhombic dodecahedron, GROMACS's lower-triangular box): the same water,
 # re-boxed by gmx editconf and solvated again by gmx solvate so the cell is filled.

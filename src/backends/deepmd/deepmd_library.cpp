@@ -12,6 +12,7 @@
 #include "common/error.h"
 
 #include <dlfcn.h>
+#include <mpi.h>
 
 #include <array>
 #include <cstdio>
@@ -138,6 +139,15 @@ std::vector<std::string> preloadDependencies(const fs::path& libDir)
         if (!stub.empty() && dlopen(stub.c_str(), RTLD_NOW | RTLD_GLOBAL) != nullptr)
         {
             loaded.push_back(stub + " (stand-in for MPICH's libmpi.so.12: " + reason + ")");
+            // The op library's MPI references must then resolve against the process's MPI. In
+            // gmx_mpi it is global already; where only we loaded it (the plugin in the
+            // thread-MPI gmx, dlopened RTLD_LOCAL) promote our own MPI library to global.
+            Dl_info info{};
+            if (dladdr(reinterpret_cast<void*>(&MPI_Comm_rank), &info) != 0 && info.dli_fname != nullptr
+                && dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD) != nullptr)
+            {
+                loaded.push_back(std::string(info.dli_fname) + " (this process's MPI, made global)");
+            }
         }
     }
     for (const char* name : { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
