@@ -250,6 +250,12 @@ void KernelSession::cmd(std::string_view key, const plumed_safeptr& value)
     else if (key == "setTimestep")
     {
         timestep_ = readReal(key, value);
+        if (realPrecision_ == 4)
+        {
+            // The mdp's decimal value (0.0005, not float's 0.000500000024): our .xvg times must
+            // match GROMACS's double-precision times over millions of steps.
+            timestep_ = std::stod(fmt::format("{:.7g}", static_cast<float>(timestep_)));
+        }
     }
     else if (key == "init")
     {
