@@ -346,16 +346,7 @@ void KernelSession::init()
     setup.timestep = timestep_;
     setup.restart  = restart_;
     PluginConfig config;
-    std::string  error;
-    try
-    {
-        config = readPluginConfig(plumedDat_);
-    }
-    catch (const std::exception& e)
-    {
-        error = e.what();
-    }
-    throwIfAnyFailed(comm_, error);
+    runCollectively(comm_, [&] { config = readPluginConfig(plumedDat_); });
     provider_    = std::make_unique<NNForceProvider>(config, setup);
     initialized_ = true;
 }
