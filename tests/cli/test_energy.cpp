@@ -6,6 +6,8 @@
 #include "io/energy_combine.h"
 #include "io/xvg.h"
 
+#include "support/test_files.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -17,32 +19,11 @@ namespace dgmx::test
 {
 namespace
 {
-std::string tempPath(const std::string& name)
-{
-    return (std::filesystem::temp_directory_path() / ("dgmx_energy_" + std::to_string(::getpid()) + "_" + name))
-            .string();
-}
-
 std::string writeFile(const std::string& name, const std::string& text)
 {
-    const auto path = tempPath(name);
-    std::ofstream(path) << text;
-    return path;
+    return writeTempFile("energy", name, text);
 }
 
-template<typename F>
-std::string errorOf(F&& f)
-{
-    try
-    {
-        f();
-    }
-    catch (const Error& e)
-    {
-        return e.what();
-    }
-    return {};
-}
 
 // As `gmx energy` writes it (GROMACS 2025), terms in the order the user chose.
 const std::string c_gmxHeader = "# This file was created Mon Dec  1 09:00:00 2025\n"
@@ -78,7 +59,7 @@ TEST(Xvg, OldStyleLegendsAndRoundTrip)
     ASSERT_EQ(f.legends.size(), 2u);
     EXPECT_EQ(f.legends[0], "A");
     EXPECT_EQ(f.legends[1], "B");
-    const auto path = tempPath("rt.xvg");
+    const auto path = tempPath("energy", "rt.xvg");
     io::writeXvg(path, f);
     const auto g = io::readXvg(path);
     EXPECT_EQ(g.legends, f.legends);

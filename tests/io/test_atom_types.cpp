@@ -4,6 +4,8 @@
 #include "common/error.h"
 #include "io/atom_types.h"
 
+#include "support/test_files.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -14,34 +16,11 @@ namespace dgmx::test
 {
 namespace
 {
-std::string tempPath(const std::string& name)
-{
-    return (std::filesystem::temp_directory_path()
-            / ("dgmx_types_" + std::to_string(::getpid()) + "_" + name))
-            .string();
-}
-
 std::string writeFile(const std::string& name, const std::string& text)
 {
-    const auto path = tempPath(name);
-    std::ofstream(path) << text;
-    return path;
+    return writeTempFile("types", name, text);
 }
 
-//! The message of the dgmx::Error that f throws ("" if none).
-template<typename F>
-std::string errorOf(F&& f)
-{
-    try
-    {
-        f();
-    }
-    catch (const Error& e)
-    {
-        return e.what();
-    }
-    return {};
-}
 
 const std::string c_header = "# deepmd-gromacs atom types v1\n# source: topol.tpr\n";
 
@@ -101,7 +80,7 @@ TEST(AtomTypes, RoundTrip)
     f.source = "run/topol.tpr\nsecond line";
     f.atoms  = { { 8, "O", 15.9994 }, { 1, "H", 1.008 }, { 1, "H", 3.024 }, { 17, "Cl", 35.453 },
                  { 0, "X", 0.0 }, { 6, "C", 12.011000000000001 } };
-    const auto path = tempPath("rt.dat");
+    const auto path = tempPath("types", "rt.dat");
     io::writeAtomTypes(path, f);
     const auto g = io::readAtomTypes(path);
     EXPECT_EQ(g.source, "run/topol.tpr second line");
@@ -126,7 +105,7 @@ TEST(AtomTypes, RoundTrip)
 
 TEST(AtomTypes, EmptySystem)
 {
-    const auto path = tempPath("empty.dat");
+    const auto path = tempPath("types", "empty.dat");
     io::writeAtomTypes(path, {});
     EXPECT_TRUE(io::readAtomTypes(path).atoms.empty());
 }
@@ -186,7 +165,7 @@ TEST(AtomTypes, WriterRejectsInconsistentRecords)
 {
     io::AtomTypesFile f;
     f.atoms = { { 1, "H", 1.008 }, { 6, "O", 12.011 } };
-    EXPECT_NE(errorOf([&] { io::writeAtomTypes(tempPath("bad.dat"), f); }).find("atom 1"), std::string::npos);
+    EXPECT_NE(errorOf([&] { io::writeAtomTypes(tempPath("types", "bad.dat"), f); }).find("atom 1"), std::string::npos);
     f.atoms = { { 1, "H", 1.008 } };
     EXPECT_NE(errorOf([&] { io::writeAtomTypes("/nonexistent/dir/t.dat", f); }).find("cannot write"),
               std::string::npos);

@@ -4,6 +4,8 @@
 #include "common/error.h"
 #include "io/structure.h"
 
+#include "support/test_files.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -16,10 +18,7 @@ namespace
 {
 std::string writeFile(const std::string& name, const std::string& text)
 {
-    const auto path = std::filesystem::temp_directory_path()
-                      / ("dgmx_io_" + std::to_string(::getpid()) + "_" + name);
-    std::ofstream(path) << text;
-    return path.string();
+    return writeTempFile("io", name, text);
 }
 
 TEST(Gro, ReadsAtomsAndTriclinicBox)

@@ -5,6 +5,8 @@
 #include "common/error.h"
 #include "topology/topology.h"
 
+#include "support/test_files.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -142,18 +144,6 @@ Topology roundTrip(const Topology& top)
     return parseTopology(topology::writeTopology(top), "out.top");
 }
 
-std::string errorOf(const std::function<void()>& f)
-{
-    try
-    {
-        f();
-    }
-    catch (const Error& e)
-    {
-        return e.what();
-    }
-    return "(no error)";
-}
 
 TEST(TopologyIo, WritesBackWhatItRead)
 {
