@@ -857,6 +857,17 @@ INSTANTIATE_TEST_SUITE_P(
 
 // ---- (b) errors: through the handler, code 20200, never an exception ---------------------
 
+//! types.dat of \p s (written by rank 0) and a deepmd.dat with the reference potential.
+void writeReferenceConfig(SharedTempDir& dir, const System& s)
+{
+    if (worldRank() == 0)
+    {
+        (void)typesText(s, dir.file("types.dat"));
+    }
+    dir.write("deepmd.dat", "model = reference\ntypes = " + dir.file("types.dat") + "\nlog_file = "
+                                    + dir.file("plugin.log") + "\nenergy_file = " + dir.file("e.xvg") + "\n");
+}
+
 TEST(PlumedKernelErrors, UnknownCommand)
 {
     Host h;
@@ -970,12 +981,7 @@ TEST(PlumedKernelErrors, TypesFileOfAnotherSystem)
     SharedTempDir dir;
     ASSERT_TRUE(dir.ok());
     const System s = makeCluster(40, 2.2);
-    if (worldRank() == 0)
-    {
-        (void)typesText(s, dir.file("types.dat"));
-    }
-    dir.write("deepmd.dat", "model = reference\ntypes = " + dir.file("types.dat") + "\nlog_file = "
-                                    + dir.file("plugin.log") + "\nenergy_file = " + dir.file("e.xvg") + "\n");
+    writeReferenceConfig(dir, s);
     Host h;
     ASSERT_TRUE(h.valid());
     MPI_Comm     world = MPI_COMM_WORLD;
@@ -988,12 +994,7 @@ TEST(PlumedKernelErrors, MassMismatchOnOneRankStopsEveryRank)
     SharedTempDir dir;
     ASSERT_TRUE(dir.ok());
     const System s = makeCluster(40, 2.2);
-    if (worldRank() == 0)
-    {
-        (void)typesText(s, dir.file("types.dat"));
-    }
-    dir.write("deepmd.dat", "model = reference\ntypes = " + dir.file("types.dat") + "\nlog_file = "
-                                    + dir.file("plugin.log") + "\nenergy_file = " + dir.file("e.xvg") + "\n");
+    writeReferenceConfig(dir, s);
     Host h;
     ASSERT_TRUE(h.valid());
     MPI_Comm     world = MPI_COMM_WORLD;
