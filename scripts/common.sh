@@ -11,7 +11,7 @@ ROOTFS_TARBALL=$CACHE_DIR/trixie.tar.zst
 BUILD_DIR=${DEEPMD_GROMACS_BUILD:-$REPO_ROOT/build}
 MODELS_DIR=$CACHE_DIR/models
 
-# Debian packages of the environment. Changing this list rebuilds the environment.
+# Debian packages of the environment. Changing this list installs the difference in place.
 DEBIAN_PACKAGES=(
   gromacs libgromacs-dev openmpi-bin libopenmpi-dev
   g++ cmake make ninja-build pkg-config git ca-certificates
@@ -19,6 +19,9 @@ DEBIAN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   procps time
+  # native engine (HDF5 models), reliability (sanitizers, fuzzing, faults, hosts), profiling
+  libhdf5-dev clang libclang-rt-dev stress-ng iproute2 valgrind linux-perf
+  libjemalloc2 libtcmalloc-minimal4t64 ccache
 )
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
