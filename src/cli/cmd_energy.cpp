@@ -5,8 +5,8 @@
  */
 #include "cli/command.h"
 #include "common/error.h"
-#include "io/energy_combine.h"
-#include "io/xvg.h"
+#include "energy/energy_combine.h"
+#include "energy/xvg.h"
 
 #include <fmt/format.h>
 #include <mpi.h>
@@ -28,7 +28,7 @@ struct Options
     long        atoms = 0;
 };
 
-nlohmann::json fitJson(const io::LinearFit& f, std::optional<long> natoms)
+nlohmann::json fitJson(const energy::LinearFit& f, std::optional<long> natoms)
 {
     nlohmann::json j = { { "drift_kj_mol_ps", f.slope },
                          { "intercept_kj_mol", f.intercept },
@@ -49,10 +49,10 @@ int run(const Options& o)
     {
         throw Error("`energy` is a serial command; run it without mpirun (or with -np 1)");
     }
-    const auto nn       = io::readXvg(o.nn);
-    const auto gmx      = io::readXvg(o.gmx);
-    const auto combined = io::combineEnergies(nn, gmx, o.nn, o.gmx);
-    io::writeXvg(o.output, combined.table);
+    const auto nn       = energy::readXvg(o.nn);
+    const auto gmx      = energy::readXvg(o.gmx);
+    const auto combined = energy::combineEnergies(nn, gmx, o.nn, o.gmx);
+    energy::writeXvg(o.output, combined.table);
 
     std::optional<long> natoms;
     std::string         natomsFrom;

@@ -12,7 +12,7 @@
 #include "common/error.h"
 #include "dd/collective_error.h"
 #include "dd/nn_domain_decomposition.h"
-#include "io/structure.h"
+#include "structure/structure.h"
 
 #include <fmt/format.h>
 #include <mpi.h>
@@ -56,7 +56,7 @@ int run(const EvalArgs& args)
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
 
-    io::GroStructure          gro;
+    structure::GroStructure          gro;
     std::vector<int>          nnAtoms; // .gro indices of the NN atoms, NN order
     std::vector<int>          types;
     std::unique_ptr<IBackend> backend;
@@ -65,7 +65,7 @@ int run(const EvalArgs& args)
         options.method = args.decomposition == "slab" ? PartitionMethod::Slab : PartitionMethod::Rcb;
         options.reduction = args.reduction == "allreduce" ? ForceReduction::Allreduce : ForceReduction::SparseExchange;
         options.skin      = args.skin;
-        gro               = io::readGro(args.structure);
+        gro               = structure::readGro(args.structure);
         const int n       = static_cast<int>(gro.atoms.size());
         if (args.index.empty() != args.group.empty())
         {
@@ -81,7 +81,7 @@ int run(const EvalArgs& args)
         }
         else
         {
-            const auto groups = io::readNdx(args.index);
+            const auto groups = structure::readNdx(args.index);
             const auto it     = groups.find(args.group);
             if (it == groups.end())
             {
@@ -125,7 +125,7 @@ int run(const EvalArgs& args)
         for (int a : nnAtoms)
         {
             const auto&       atom    = gro.atoms[a];
-            const std::string element = io::guessElement(atom.atomName, atom.residueName);
+            const std::string element = structure::guessElement(atom.atomName, atom.residueName);
             const auto        it      = std::find(names.begin(), names.end(), element);
             if (it == names.end())
             {

@@ -25,7 +25,7 @@ std::filesystem::path pluginPath()
     {
         throw Error("the GROMACS plugin " + lib.string()
                     + " does not exist; build it with `cmake --build build --target "
-                      "dgmx_gromacs_plugin` or install the project");
+                      "dgmx_plugin` or install the project");
     }
     return lib;
 }

@@ -8,7 +8,7 @@
  */
 #include "cli/command.h"
 #include "common/error.h"
-#include "io/structure.h"
+#include "structure/structure.h"
 #include "topology/grompp.h"
 #include "topology/topology.h"
 
@@ -86,7 +86,7 @@ int runTopology(const Options& o)
     std::optional<std::vector<int>> nn;
     if (!o.index.empty())
     {
-        const auto groups = io::readNdx(o.index);
+        const auto groups = structure::readNdx(o.index);
         const auto it     = groups.find(o.group);
         if (it == groups.end())
         {

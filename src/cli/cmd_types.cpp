@@ -4,8 +4,8 @@
  */
 #include "cli/command.h"
 #include "common/error.h"
-#include "io/atom_types.h"
-#include "io/tpr_types.h"
+#include "structure/atom_types.h"
+#include "tpr/tpr_types.h"
 
 #include <fmt/format.h>
 #include <mpi.h>
@@ -33,8 +33,8 @@ int run(const Options& o)
     {
         throw Error("`types` is a serial command; run it without mpirun (or with -np 1)");
     }
-    const auto atoms      = io::readTprAtoms(o.tpr);
-    const auto assignment = io::assignAtomTypes(atoms, o.tpr);
+    const auto atoms      = tpr::readTprAtoms(o.tpr);
+    const auto assignment = tpr::assignAtomTypes(atoms, o.tpr);
     for (const auto& note : assignment.notes)
     {
         std::fprintf(stderr, "deepmd-gromacs types: note: %s\n", note.c_str());
@@ -43,7 +43,7 @@ int run(const Options& o)
     {
         std::fprintf(stderr, "deepmd-gromacs types: warning: %s\n", warning.c_str());
     }
-    io::writeAtomTypes(o.output, assignment.file);
+    structure::writeAtomTypes(o.output, assignment.file);
     std::map<int, std::size_t> counts;
     for (const auto& a : assignment.file.atoms)
     {
@@ -52,7 +52,7 @@ int run(const Options& o)
     std::string summary;
     for (const auto& [z, n] : counts)
     {
-        summary += fmt::format(" {} {}", z == 0 ? "X(virtual site)" : io::elementOfAtomicNumber(z), n);
+        summary += fmt::format(" {} {}", z == 0 ? "X(virtual site)" : structure::elementOfAtomicNumber(z), n);
     }
     std::printf("%s: %zu atoms from %s;%s\n", o.output.c_str(), assignment.file.atoms.size(),
                 o.tpr.c_str(), summary.c_str());
