@@ -22,6 +22,13 @@ void throwIfAnyFailed(MPI_Comm comm, const std::string& localError)
     {
         return;
     }
+    throwFailureOf(comm, lowest, localError);
+}
+
+void throwFailureOf(MPI_Comm comm, int lowest, const std::string& localError)
+{
+    int rank = 0;
+    MPI_Comm_rank(comm, &rank);
     int length = (rank == lowest) ? static_cast<int>(localError.size()) : 0;
     MPI_Bcast(&length, 1, MPI_INT, lowest, comm);
     std::string message(static_cast<std::size_t>(length), '\0');

@@ -34,6 +34,11 @@ private:
  *  rank failed; returns normally on all ranks otherwise. */
 void throwIfAnyFailed(MPI_Comm comm, const std::string& localError);
 
+/*! Collective over comm, for callers that already agree on the lowest failing rank (carried
+ *  in data they exchanged anyway): that rank broadcasts its message and every rank throws
+ *  CollectiveError. Two broadcasts, on the failure path only. */
+[[noreturn]] void throwFailureOf(MPI_Comm comm, int lowestFailingRank, const std::string& localError);
+
 /*! Runs \p work, catching any exception, then agrees collectively (throwIfAnyFailed). Every
  *  rank of comm must call this the same number of times. */
 void runCollectively(MPI_Comm comm, const std::function<void()>& work);

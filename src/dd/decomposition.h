@@ -7,7 +7,7 @@
 #pragma once
 
 #include "backends/backend.h"
-#include "dd/nn_domain_decomposition.h"
+#include "dd/dd_types.h"
 
 #include <array>
 #include <span>

@@ -122,7 +122,8 @@ TEST_P(Decomposition, MatchesBruteForceOverSteps)
     DecompositionOptions options;
     options.method            = method;
     options.reduction         = reduction;
-    options.rebalanceInterval = 2; // exercise re-balancing between steps
+    options.rebalanceInterval  = 2; // exercise re-balancing between steps:
+    options.imbalanceThreshold = 0; // any predicted gain, even from timing noise
     NNDomainDecomposition dd(MPI_COMM_WORLD, *backend, types, options);
     Box                   box{ c.box, c.periodic };
     const auto            held = heldAtoms(n);
@@ -448,11 +449,13 @@ TEST(Balance, RcbRebalancingFromMeasuredTimesReducesImbalance)
     // least twice the mean time; measuring less means waiting was counted as compute.
     const double before = imbalance(dd.stats());
     EXPECT_GT(before, 1.5);
-    for (int step = 1; step < 9; ++step)
+    // The measured imbalance of one step is noisy on a shared machine: average the last few.
+    double after = 0;
+    for (int step = 1; step < 20; ++step)
     {
         dd.evaluate(held, heldX, box);
+        after += step >= 14 ? imbalance(dd.stats()) / 6.0 : 0.0;
     }
-    const double after = imbalance(dd.stats());
     EXPECT_GE(dd.stats().rebalances, 3);
     EXPECT_LT(after, 1.0 + 0.5 * (before - 1.0)) << "imbalance before " << before << " after " << after;
 }
