@@ -39,8 +39,9 @@ struct DecompositionOptions
     //! already above the threshold, at most every few steps).
     int rebalanceInterval = 100;
     //! Re-balance when the cost model predicts that the slowest rank would get faster by
-    //! more than this fraction of the mean: (max - mean) / mean of the smoothed cost.
-    double imbalanceThreshold = 0.10;
+    //! more than this fraction of the mean: (max - mean) / mean of the smoothed cost, less
+    //! twice its standard error. 0: at every chance (at most every min(interval, 10) steps).
+    double imbalanceThreshold = 0.05;
 };
 
 //! Periodic cell, rows are box vectors a, b, c in nm (GROMACS lower-triangular convention).

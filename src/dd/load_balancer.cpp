@@ -13,8 +13,11 @@ namespace
 {
 //! Memory of the fit: a sample's weight halves in about 14 steps.
 constexpr double c_forgetting = 0.95;
-//! Smoothing of the per-rank residual: noise of sigma per step becomes sigma / 3.
-constexpr double c_residualSmoothing = 0.2;
+//! Smoothing of the per-rank residual: noise of sigma per step becomes sigma / 4.4.
+constexpr double c_residualSmoothing = 0.1;
+//! A gain counts only when it stands this many standard errors of the smoothed residual
+//! above the threshold, so noise alone does not move the partition.
+constexpr double c_confidence = 2.0;
 //! Before the data tell otherwise, time splits over owned atoms, ghosts and pairs like this.
 constexpr std::array<double, 3> c_priorShares{ 0.5, 0.25, 0.25 };
 //! Re-balances are at least this many steps apart, so the smoothing sees the new partition.
@@ -73,7 +76,7 @@ void CostModel::add(std::span<const RankSample> ranks)
     {
         return;
     }
-    if (!fitted_) // counts are scaled by their first mean, so the fit is well conditioned
+    if (!hasSamples_) // counts are scaled by their first mean, so the fit is well conditioned
     {
         for (int k = 0; k < 3; ++k)
         {
@@ -108,12 +111,16 @@ void CostModel::add(std::span<const RankSample> ranks)
         sumSeconds += r.seconds;
     }
     const double mean = sumSeconds / static_cast<double>(ranks.size());
-    meanSeconds_      = fitted_ ? c_forgetting * meanSeconds_ + (1 - c_forgetting) * mean : mean;
-    solve();
+    meanSeconds_      = hasSamples_ ? c_forgetting * meanSeconds_ + (1 - c_forgetting) * mean : mean;
+    hasSamples_       = true;
 }
 
-void CostModel::solve()
+void CostModel::refit()
 {
+    if (!hasSamples_)
+    {
+        return;
+    }
     // Ridge towards the prior shares: with ranks of similar counts (a homogeneous system) the
     // counts are nearly collinear and only the prior separates the three weights.
     std::array<double, 3> prior{};
@@ -154,22 +161,46 @@ std::array<double, 3> CostModel::coefficients() const
 }
 
 LoadBalancer::LoadBalancer(int nAtoms, int nRanks, const DecompositionOptions& options) :
-    options_(options), weights_(nAtoms, 1.0), residual_(nRanks, 1.0), predicted_(nRanks, 0.0)
+    options_(options),
+    weights_(nAtoms, 1.0),
+    residual_(nRanks, 1.0),
+    residualVariance_(nRanks, 0.0),
+    predicted_(nRanks, 0.0)
 {
 }
 
 void LoadBalancer::observe(std::span<const RankSample> ranks)
 {
     model_.add(ranks);
+    if (!model_.fitted())
+    {
+        model_.refit();
+    }
+    // Plain mean over the samples since the last re-balance until there are 1/a of them (the
+    // residuals of a new partition owe nothing to the old one), exponential after that.
+    ++samplesSincePartition_;
+    const double a = std::max(c_residualSmoothing, 1.0 / static_cast<double>(samplesSincePartition_));
     for (std::size_t r = 0; r < ranks.size(); ++r)
     {
         const double predicted = model_.predict(ranks[r]);
         const double ratio = predicted > 0 && ranks[r].seconds > 0 ? ranks[r].seconds / predicted : 1.0;
-        residual_[r]       = observed_ == 0 ? ratio
-                                            : (1 - c_residualSmoothing) * residual_[r] + c_residualSmoothing * ratio;
-        predicted_[r] = residual_[r] * predicted;
+        const double d     = ratio - residual_[r];
+        residual_[r] += a * d;
+        residualVariance_[r] = samplesSincePartition_ == 1 ? 0.0 : (1 - a) * (residualVariance_[r] + a * d * d);
+        predicted_[r]        = residual_[r] * predicted;
     }
-    ++observed_;
+}
+
+double LoadBalancer::predictedGainLowerBound() const
+{
+    const auto   slowest = std::max_element(predicted_.begin(), predicted_.end()) - predicted_.begin();
+    const double n        = static_cast<double>(samplesSincePartition_);
+    const double a        = std::max(c_residualSmoothing, 1.0 / n);
+    const double residual = residual_[slowest];
+    // Standard error of the smoothed mean: sigma sqrt(a / (2 - a)), sigma / sqrt(n) while plain.
+    const double shrink        = a > c_residualSmoothing ? 1.0 / n : a / (2 - a);
+    const double relativeError = residual > 0 ? std::sqrt(residualVariance_[slowest] * shrink) / residual : 0.0;
+    return predictedGain() - c_confidence * relativeError;
 }
 
 double LoadBalancer::predictedGain() const
@@ -185,7 +216,7 @@ double LoadBalancer::predictedGain() const
 
 bool LoadBalancer::rebalanceDue(long step) const
 {
-    if (options_.method != PartitionMethod::Rcb || predicted_.size() < 2 || observed_ == 0)
+    if (options_.method != PartitionMethod::Rcb || predicted_.size() < 2 || samplesSincePartition_ < 2)
     {
         return false;
     }
@@ -197,7 +228,11 @@ bool LoadBalancer::rebalanceDue(long step) const
     {
         return false;
     }
-    const double gain = predictedGain();
+    if (options_.imbalanceThreshold <= 0)
+    {
+        return true; // re-balance at every chance (tests exercise re-partitioning this way)
+    }
+    const double gain = predictedGainLowerBound();
     // The periodic check follows slow drifts, at half the threshold.
     const bool periodic = options_.rebalanceInterval > 0 && since >= options_.rebalanceInterval;
     return gain > options_.imbalanceThreshold || (periodic && gain > 0.5 * options_.imbalanceThreshold);
@@ -236,6 +271,9 @@ void LoadBalancer::rebalance(std::span<const int> owner, long step)
             w *= static_cast<double>(weights_.size()) / sum;
         }
     }
-    lastRebalance_ = step;
+    lastRebalance_         = step;
+    samplesSincePartition_ = 0;
+    // Predictions stay fixed between re-balances, so the residuals average timing noise only.
+    model_.refit();
 }
 } // namespace dgmx::dd

@@ -3,8 +3,8 @@
  * from its counts (owned atoms, ghosts, neighbour pairs) with weights fitted by exponentially
  * forgetting least squares over recent steps; a smoothed per-rank residual (measured /
  * predicted) keeps what counts cannot explain (a hot region, a slower core). The partition is
- * re-balanced only when that smoothed cost predicts a gain above the threshold, so per-step
- * timing noise moves nothing. No MPI: every rank feeds the same summed measurements and so
+ * re-balanced only when that smoothed cost predicts a gain above the threshold by more than
+ * twice its standard error, so per-step timing noise moves nothing. No MPI: every rank feeds the same summed measurements and so
  * takes the same decisions.
  */
 #pragma once
@@ -27,21 +27,22 @@ struct RankSample
 class CostModel
 {
 public:
+    //! Adds samples (older ones fade); the coefficients change only in refit().
     void                   add(std::span<const RankSample> ranks);
+    void                   refit();
     [[nodiscard]] double   predict(const RankSample& counts) const;
     [[nodiscard]] bool     fitted() const { return fitted_; }
     //! Seconds per owned atom, per ghost, per pair.
     [[nodiscard]] std::array<double, 3> coefficients() const;
 
 private:
-    void solve();
 
     std::array<double, 9> normal_{}; //!< forgetting sum of z z^T (z = counts / scale)
     std::array<double, 3> rhs_{};    //!< forgetting sum of z t
     std::array<double, 3> scale_{ 1, 1, 1 };
     std::array<double, 3> c_{};
     double                meanSeconds_ = 0;
-    bool                  fitted_ = false;
+    bool                  hasSamples_ = false, fitted_ = false;
 };
 
 class LoadBalancer
@@ -62,6 +63,8 @@ public:
     [[nodiscard]] const std::vector<double>& predictedSeconds() const { return predicted_; }
     //! Predicted (max - mean) / mean of the current partition: what a re-balance would gain.
     [[nodiscard]] double predictedGain() const;
+    //! predictedGain() less twice its standard error from the residuals' noise: what decides.
+    [[nodiscard]] double predictedGainLowerBound() const;
     [[nodiscard]] const CostModel& model() const { return model_; }
 
 private:
@@ -69,7 +72,8 @@ private:
     CostModel            model_;
     std::vector<double>  weights_;   //!< per atom, mean 1
     std::vector<double>  residual_;  //!< per rank, smoothed measured / predicted
+    std::vector<double>  residualVariance_; //!< per rank, its smoothed variance per step
     std::vector<double>  predicted_; //!< per rank, smoothed cost of the current partition
-    long                 observed_ = 0, lastRebalance_ = 0;
+    long                 samplesSincePartition_ = 0, lastRebalance_ = 0;
 };
 } // namespace dgmx::dd

@@ -390,7 +390,7 @@ TEST(Errors, DuplicatedAndMissingIndicesThrowEverywhere)
     expectMatches(r, bruteEvaluate(*backend, s.x, s.types, &s.box.vectors, 1), s.held, "after errors");
 }
 
-//! Sleeps 200 us per owned atom with x < 1 nm: a hot region whose cost the partitioner
+//! Sleeps 1 ms per owned atom with x < 1 nm: a hot region whose cost the partitioner
 //! cannot know from atom counts, only from measured times.
 class HotRegion final : public IBackend
 {
@@ -406,7 +406,7 @@ public:
         {
             hot += in.positions[3 * a] < 1.0 ? 1 : 0;
         }
-        std::this_thread::sleep_for(std::chrono::microseconds(200 * hot));
+        std::this_thread::sleep_for(std::chrono::microseconds(1000 * hot));
         inner_.compute(in, out);
     }
 
@@ -456,7 +456,7 @@ TEST(Balance, RcbRebalancingFromMeasuredTimesReducesImbalance)
         dd.evaluate(held, heldX, box);
         after += step >= 14 ? imbalance(dd.stats()) / 6.0 : 0.0;
     }
-    EXPECT_GE(dd.stats().rebalances, 3);
+    EXPECT_GE(dd.stats().rebalances, 1);
     EXPECT_LT(after, 1.0 + 0.5 * (before - 1.0)) << "imbalance before " << before << " after " << after;
 }
 

@@ -89,7 +89,7 @@ TEST_F(PluginConfigTest, MinimalConfigurationHasTheDocumentedDefaults)
     EXPECT_DOUBLE_EQ(c.decomposition.skin, 0.1);
     EXPECT_DOUBLE_EQ(c.decomposition.ghostShellCutoffs, 1.0);
     EXPECT_EQ(c.decomposition.rebalanceInterval, 100);
-    EXPECT_DOUBLE_EQ(c.decomposition.imbalanceThreshold, 0.10);
+    EXPECT_DOUBLE_EQ(c.decomposition.imbalanceThreshold, 0.05);
     EXPECT_EQ(c.deepmdLibrary, "");
     EXPECT_EQ(c.device, -1);
     EXPECT_EQ(c.ompThreads, 0);
