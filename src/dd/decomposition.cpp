@@ -47,6 +47,57 @@ struct RcbContext
     Partition*              p;
 };
 
+//! The axis of \p box longest in nm.
+int longestAxis(const CellGeometry& g, const FracBox& box)
+{
+    int axis = 0;
+    for (int d = 1; d < 3; ++d)
+    {
+        if ((box.hi[d] - box.lo[d]) * g.width[d] > (box.hi[axis] - box.lo[axis]) * g.width[axis])
+        {
+            axis = d;
+        }
+    }
+    return axis;
+}
+
+/*! Sorts \p atoms along \p axis and returns how many go low so that their weight is closest
+ *  to \p fraction of the total; \p cut receives the plane between the two sides. */
+std::size_t weightedSplit(const RcbContext& c, std::vector<int>& atoms, const FracBox& box, int axis,
+                          double fraction, double& cut)
+{
+    const auto& s = c.s;
+    std::sort(atoms.begin(), atoms.end(), [&](int a, int b) {
+        return s[3 * a + axis] < s[3 * b + axis] || (s[3 * a + axis] == s[3 * b + axis] && a < b);
+    });
+    const std::size_t n = atoms.size();
+    if (n == 0)
+    {
+        cut = box.lo[axis] + (box.hi[axis] - box.lo[axis]) * fraction;
+        return 0;
+    }
+    double total = 0;
+    for (int i : atoms)
+    {
+        total += c.w[i];
+    }
+    const double target = total * fraction;
+    double       cum = 0, bestDiff = target;
+    std::size_t  k = 0;
+    for (std::size_t j = 0; j < n; ++j)
+    {
+        cum += c.w[atoms[j]];
+        if (std::abs(cum - target) < bestDiff)
+        {
+            bestDiff = std::abs(cum - target);
+            k        = j + 1;
+        }
+    }
+    cut = (k == 0) ? box.lo[axis]
+                   : (k == n ? box.hi[axis] : 0.5 * (s[3 * atoms[k - 1] + axis] + s[3 * atoms[k] + axis]));
+    return k;
+}
+
 void bisect(RcbContext& c, std::vector<int>& atoms, FracBox box, int rank0, int nRanks)
 {
     if (nRanks == 1)
@@ -58,55 +109,127 @@ void bisect(RcbContext& c, std::vector<int>& atoms, FracBox box, int rank0, int 
         }
         return;
     }
-    const int nLow = nRanks / 2;
-    int       axis = 0;
-    for (int d = 1; d < 3; ++d)
-    {
-        if ((box.hi[d] - box.lo[d]) * c.g->width[d] > (box.hi[axis] - box.lo[axis]) * c.g->width[axis])
-        {
-            axis = d;
-        }
-    }
-    const auto& s = c.s;
-    std::sort(atoms.begin(), atoms.end(), [&](int a, int b) {
-        return s[3 * a + axis] < s[3 * b + axis] || (s[3 * a + axis] == s[3 * b + axis] && a < b);
-    });
-    const std::size_t n = atoms.size();
-    double            cut;
-    std::size_t       k = 0;
-    if (n == 0)
-    {
-        cut = box.lo[axis] + (box.hi[axis] - box.lo[axis]) * nLow / nRanks;
-    }
-    else
-    {
-        double total = 0;
-        for (int i : atoms)
-        {
-            total += c.w[i];
-        }
-        const double target = total * nLow / nRanks;
-        double       cum = 0, bestDiff = target;
-        for (std::size_t j = 0; j < n; ++j)
-        {
-            cum += c.w[atoms[j]];
-            if (std::abs(cum - target) < bestDiff)
-            {
-                bestDiff = std::abs(cum - target);
-                k        = j + 1;
-            }
-        }
-        cut = (k == 0) ? box.lo[axis]
-                       : (k == n ? box.hi[axis]
-                                 : 0.5 * (s[3 * atoms[k - 1] + axis] + s[3 * atoms[k] + axis]));
-    }
-    std::vector<int> low(atoms.begin(), atoms.begin() + static_cast<std::ptrdiff_t>(k));
-    std::vector<int> high(atoms.begin() + static_cast<std::ptrdiff_t>(k), atoms.end());
-    FracBox          lowBox = box, highBox = box;
+    const int         nLow = nRanks / 2;
+    const int         axis = longestAxis(*c.g, box);
+    double            cut  = 0;
+    const std::size_t k    = weightedSplit(c, atoms, box, axis, static_cast<double>(nLow) / nRanks, cut);
+    std::vector<int>  low(atoms.begin(), atoms.begin() + static_cast<std::ptrdiff_t>(k));
+    std::vector<int>  high(atoms.begin() + static_cast<std::ptrdiff_t>(k), atoms.end());
+    FracBox           lowBox = box, highBox = box;
     lowBox.hi[axis]  = cut;
     highBox.lo[axis] = cut;
     bisect(c, low, lowBox, rank0, nLow);
     bisect(c, high, highBox, rank0 + nLow, nRanks - nLow);
+}
+
+//! The image range [lo, hi] of atom \p i within \p margin of \p dm, per axis; false if none.
+bool imageRange(const CellGeometry& g, const double* si, const FracBox& dm, const std::array<double, 3>& margin,
+                std::array<int, 3>& lo, std::array<int, 3>& hi)
+{
+    lo = { 0, 0, 0 };
+    hi = { 0, 0, 0 };
+    for (int k = 0; k < 3; ++k)
+    {
+        if (g.periodic)
+        {
+            lo[k] = static_cast<int>(std::ceil(dm.lo[k] - margin[k] - si[k]));
+            hi[k] = static_cast<int>(std::floor(dm.hi[k] + margin[k] - si[k]));
+        }
+        else if (!(si[k] >= dm.lo[k] - margin[k] && si[k] <= dm.hi[k] + margin[k]))
+        {
+            return false;
+        }
+        if (lo[k] > hi[k])
+        {
+            return false;
+        }
+    }
+    return true;
+}
+
+//! Cell lists over the bounding box of the positions, cells at least \p cutoff wide.
+struct CellGrid
+{
+    std::array<double, 3> lo{}, hi{};
+    std::array<int, 3>    nc{};
+    std::vector<int>      head, next, cellIndex; //!< cellIndex: 3 per atom
+
+    CellGrid(std::span<const double> positions, double cutoff);
+    [[nodiscard]] std::size_t flat(int a, int b, int c) const
+    {
+        return (static_cast<std::size_t>(a) * nc[1] + b) * nc[2] + c;
+    }
+};
+
+CellGrid::CellGrid(std::span<const double> positions, double cutoff)
+{
+    const int n = static_cast<int>(positions.size() / 3);
+    for (int k = 0; k < 3; ++k)
+    {
+        lo[k] = hi[k] = positions[k];
+    }
+    for (int i = 0; i < n; ++i)
+    {
+        for (int k = 0; k < 3; ++k)
+        {
+            lo[k] = std::min(lo[k], positions[3 * i + k]);
+            hi[k] = std::max(hi[k], positions[3 * i + k]);
+        }
+    }
+    // Cells at least one cutoff wide; widened when atoms are sparse so memory stays O(N).
+    for (double cell = cutoff;; cell *= 1.5)
+    {
+        long total = 1;
+        for (int k = 0; k < 3; ++k)
+        {
+            nc[k] = std::max(1, static_cast<int>((hi[k] - lo[k]) / cell));
+            total *= nc[k];
+        }
+        if (total <= 8L * n + 64)
+        {
+            break;
+        }
+    }
+    head.assign(static_cast<std::size_t>(nc[0]) * nc[1] * nc[2], -1);
+    next.assign(n, -1);
+    cellIndex.resize(3 * static_cast<std::size_t>(n));
+    for (int i = n - 1; i >= 0; --i)
+    {
+        for (int k = 0; k < 3; ++k)
+        {
+            const double w = (hi[k] - lo[k]) / nc[k];
+            const int    c = w > 0 ? static_cast<int>((positions[3 * i + k] - lo[k]) / w) : 0;
+            cellIndex[3 * i + k] = std::clamp(c, 0, nc[k] - 1);
+        }
+        const std::size_t c = flat(cellIndex[3 * i], cellIndex[3 * i + 1], cellIndex[3 * i + 2]);
+        next[i]             = head[c];
+        head[c]             = i;
+    }
+}
+
+//! Appends to \p out the atoms of the 27 cells around atom \p i closer than sqrt(cut2).
+void neighboursOf(const CellGrid& grid, std::span<const double> x, int i, double cut2, std::vector<int>& out)
+{
+    const int* ci = &grid.cellIndex[3 * static_cast<std::size_t>(i)];
+    for (int a = std::max(0, ci[0] - 1); a <= std::min(grid.nc[0] - 1, ci[0] + 1); ++a)
+    {
+        for (int b = std::max(0, ci[1] - 1); b <= std::min(grid.nc[1] - 1, ci[1] + 1); ++b)
+        {
+            for (int c = std::max(0, ci[2] - 1); c <= std::min(grid.nc[2] - 1, ci[2] + 1); ++c)
+            {
+                for (int j = grid.head[grid.flat(a, b, c)]; j >= 0; j = grid.next[j])
+                {
+                    const double dx = x[3 * j] - x[3 * i];
+                    const double dy = x[3 * j + 1] - x[3 * i + 1];
+                    const double dz = x[3 * j + 2] - x[3 * i + 2];
+                    if (j != i && dx * dx + dy * dy + dz * dz < cut2)
+                    {
+                        out.push_back(j);
+                    }
+                }
+            }
+        }
+    }
 }
 } // namespace
 
@@ -242,23 +365,8 @@ DomainAtoms buildDomainAtoms(const CellGeometry& g, std::span<const double> s,
     }
     for (int i = 0; i < n; ++i)
     {
-        std::array<int, 3> lo{ 0, 0, 0 }, hi{ 0, 0, 0 };
-        bool               any = true;
-        for (int k = 0; k < 3; ++k)
-        {
-            const double si = s[3 * i + k];
-            if (g.periodic)
-            {
-                lo[k] = static_cast<int>(std::ceil(dm.lo[k] - margin[k] - si));
-                hi[k] = static_cast<int>(std::floor(dm.hi[k] + margin[k] - si));
-            }
-            else
-            {
-                any = any && si >= dm.lo[k] - margin[k] && si <= dm.hi[k] + margin[k];
-            }
-            any = any && lo[k] <= hi[k];
-        }
-        if (!any)
+        std::array<int, 3> lo{}, hi{};
+        if (!imageRange(g, &s[3 * static_cast<std::size_t>(i)], dm, margin, lo, hi))
         {
             continue;
         }
@@ -304,88 +412,16 @@ void entryPositions(const CellGeometry& g, std::span<const double> x, const Doma
 NeighbourList buildNeighbourList(std::span<const double> positions, int nOwned, double cutoff)
 {
     NeighbourList list;
-    const int     n = static_cast<int>(positions.size() / 3);
     list.offsets.assign(nOwned + 1, 0);
-    if (n == 0 || nOwned == 0)
+    if (positions.empty() || nOwned == 0)
     {
         return list;
     }
-    std::array<double, 3> lo{}, hi{};
-    for (int k = 0; k < 3; ++k)
-    {
-        lo[k] = hi[k] = positions[k];
-    }
-    for (int i = 0; i < n; ++i)
-    {
-        for (int k = 0; k < 3; ++k)
-        {
-            lo[k] = std::min(lo[k], positions[3 * i + k]);
-            hi[k] = std::max(hi[k], positions[3 * i + k]);
-        }
-    }
-    // Cells at least one cutoff wide; widened when atoms are sparse so memory stays O(N).
-    double             cell = cutoff;
-    std::array<int, 3> nc{};
-    for (;;)
-    {
-        long total = 1;
-        for (int k = 0; k < 3; ++k)
-        {
-            nc[k] = std::max(1, static_cast<int>((hi[k] - lo[k]) / cell));
-            total *= nc[k];
-        }
-        if (total <= 8L * n + 64)
-        {
-            break;
-        }
-        cell *= 1.5;
-    }
-    auto cellOf = [&](int i, int k) {
-        const double w = (hi[k] - lo[k]) / nc[k];
-        const int    c = w > 0 ? static_cast<int>((positions[3 * i + k] - lo[k]) / w) : 0;
-        return std::clamp(c, 0, nc[k] - 1);
-    };
-    std::vector<int> head(static_cast<std::size_t>(nc[0]) * nc[1] * nc[2], -1), next(n, -1);
-    std::vector<int> cellIndex(3 * n);
-    for (int i = n - 1; i >= 0; --i)
-    {
-        for (int k = 0; k < 3; ++k)
-        {
-            cellIndex[3 * i + k] = cellOf(i, k);
-        }
-        const auto c = (static_cast<std::size_t>(cellIndex[3 * i]) * nc[1] + cellIndex[3 * i + 1]) * nc[2]
-                       + cellIndex[3 * i + 2];
-        next[i] = head[c];
-        head[c] = i;
-    }
-    const double cut2 = cutoff * cutoff;
+    const CellGrid grid(positions, cutoff);
     for (int i = 0; i < nOwned; ++i)
     {
         const std::size_t rowStart = list.indices.size();
-        for (int a = std::max(0, cellIndex[3 * i] - 1); a <= std::min(nc[0] - 1, cellIndex[3 * i] + 1); ++a)
-        {
-            for (int b = std::max(0, cellIndex[3 * i + 1] - 1); b <= std::min(nc[1] - 1, cellIndex[3 * i + 1] + 1); ++b)
-            {
-                for (int c = std::max(0, cellIndex[3 * i + 2] - 1);
-                     c <= std::min(nc[2] - 1, cellIndex[3 * i + 2] + 1); ++c)
-                {
-                    for (int j = head[(static_cast<std::size_t>(a) * nc[1] + b) * nc[2] + c]; j >= 0; j = next[j])
-                    {
-                        if (j == i)
-                        {
-                            continue;
-                        }
-                        const double dx = positions[3 * j] - positions[3 * i];
-                        const double dy = positions[3 * j + 1] - positions[3 * i + 1];
-                        const double dz = positions[3 * j + 2] - positions[3 * i + 2];
-                        if (dx * dx + dy * dy + dz * dz < cut2)
-                        {
-                            list.indices.push_back(j);
-                        }
-                    }
-                }
-            }
-        }
+        neighboursOf(grid, positions, i, cutoff * cutoff, list.indices);
         std::sort(list.indices.begin() + static_cast<std::ptrdiff_t>(rowStart), list.indices.end());
         list.offsets[i + 1] = static_cast<int>(list.indices.size());
     }
