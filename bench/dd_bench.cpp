@@ -2,8 +2,8 @@
  * \brief Decomposition micro-benchmark under mpirun: one evaluate() step of a
  * solvated-protein-like system with a trivial backend, so the numbers are the
  * decomposition's own cost, for the Allreduce and SparseExchange force reductions. The
- * manual time is the slowest rank's reduction time; counters give the slowest rank's total
- * step time. Every rank runs the same fixed iteration count (collectives inside).
+ * manual time is the slowest rank's reduction time (its wait for the slowest rank included);
+ * counters give the slowest rank's total step time, phases, and the most collectives in a step. Every rank runs the same fixed iteration count (collectives inside).
  * Example: mpirun -np 4 dd_bench --benchmark_counters_tabular=true
  */
 #include "backends/backend.h"
@@ -14,6 +14,7 @@
 #include <benchmark/benchmark.h>
 #include <mpi.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace
@@ -69,7 +70,7 @@ void stepBenchmark(benchmark::State& state)
     dgmx::NNDomainDecomposition dd(MPI_COMM_WORLD, backend, sys.types, options);
     const dgmx::Box             box{ sys.box, true };
     dd.evaluate(held, heldX, box); // build outside the timing
-    double totalSum = 0, gatherSum = 0;
+    double totalSum = 0, gatherSum = 0, searchSum = 0, waitSum = 0, collectivesMax = 0;
     for (auto _ : state)
     {
         auto r = dd.evaluate(held, heldX, box);
@@ -78,11 +79,18 @@ void stepBenchmark(benchmark::State& state)
         state.SetIterationTime(maxOverRanks(t.reduction));
         totalSum += maxOverRanks(t.total);
         gatherSum += maxOverRanks(t.gather);
+        searchSum += maxOverRanks(t.neighbourSearch);
+        waitSum += maxOverRanks(t.wait);
+        collectivesMax = std::max(collectivesMax, maxOverRanks(t.collectives));
     }
+    const double perStep         = 1e3 / static_cast<double>(state.iterations());
     state.counters["atoms"]      = n;
     state.counters["ranks"]      = size;
-    state.counters["total_ms"]   = 1e3 * totalSum / static_cast<double>(state.iterations());
-    state.counters["gather_ms"]  = 1e3 * gatherSum / static_cast<double>(state.iterations());
+    state.counters["total_ms"]   = totalSum * perStep;
+    state.counters["gather_ms"]  = gatherSum * perStep;
+    state.counters["search_ms"]  = searchSum * perStep; //!< neighbour search and any rebuild
+    state.counters["wait_ms"]    = waitSum * perStep;   //!< part of the reduction time
+    state.counters["collectives"] = collectivesMax;     //!< most in any timed step
     state.SetLabel(state.range(1) == 0 ? "Allreduce" : "SparseExchange");
 }
 BENCHMARK(stepBenchmark)
