@@ -179,7 +179,7 @@ XvgFile readXvg(const std::string& path)
     return f;
 }
 
-void writeXvg(const std::string& path, const XvgFile& file, int decimals)
+std::string xvgHeader(const XvgFile& file)
 {
     std::string out;
     for (const auto& c : file.comments)
@@ -198,6 +198,12 @@ void writeXvg(const std::string& path, const XvgFile& file, int decimals)
     {
         out += fmt::format("@ s{} legend {}\n", k, quote(file.legends[k]));
     }
+    return out;
+}
+
+void writeXvg(const std::string& path, const XvgFile& file, int decimals)
+{
+    std::string out = xvgHeader(file);
     for (const auto& row : file.rows)
     {
         for (std::size_t k = 0; k < row.size(); ++k)

@@ -26,6 +26,9 @@ struct XvgFile
 //! Throws dgmx::Error naming the file and line on malformed input (ragged rows, text in data).
 XvgFile readXvg(const std::string& path);
 
+//! The header writeXvg writes: `#` comments, title, axis labels, legends (not the rows).
+std::string xvgHeader(const XvgFile& file);
+
 //! Writes comments, title, labels, legends, then rows (x shortest round-trip, data with
 //! `decimals` digits after the point). Throws dgmx::Error when the file cannot be written.
 void writeXvg(const std::string& path, const XvgFile& file, int decimals = 6);
