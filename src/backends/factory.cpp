@@ -16,4 +16,13 @@ std::unique_ptr<IBackend> createBackend(const BackendOptions& options, MPI_Comm 
     }
     return makeDeepmdBackend(options, comm);
 }
+
+std::optional<ModelInfo> inspectModel(const BackendOptions& options)
+{
+    if (options.model == "reference")
+    {
+        return std::nullopt;
+    }
+    return inspectDeepmdModel(options.model);
+}
 } // namespace dgmx

@@ -10,6 +10,7 @@
 #include <mpi.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace dgmx
@@ -26,4 +27,20 @@ struct BackendOptions
 
 //! \param comm the ranks that will run the backend (used for node-local rank and threads)
 std::unique_ptr<IBackend> createBackend(const BackendOptions& options, MPI_Comm comm);
+
+//! What a model file tells without loading it (the C API does not tell these).
+struct ModelInfo
+{
+    std::string format;     //!< e.g. "pytorch-torchscript", "unknown"
+    std::string descriptor; //!< e.g. "se_atten", "dpa2"; empty if unknown
+    std::string precision;  //!< e.g. "float64"; empty if unknown
+    //! Known or not; message-passing models (DPA-2 with repformers, DPA-3) are not supported.
+    std::optional<bool>      messagePassing;
+    std::string              messagePassingEvidence; //!< how that was decided
+    std::optional<long long> tensorBytes;            //!< tensor storage in the file, when readable
+};
+
+//! The model file's own description; std::nullopt for the reference potential (no file).
+//! Throws dgmx::Error when the file is missing; unreadable content leaves fields empty.
+std::optional<ModelInfo> inspectModel(const BackendOptions& options);
 } // namespace dgmx

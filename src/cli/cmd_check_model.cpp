@@ -3,16 +3,16 @@
  * backend, cutoff, type map, precision, parameter count, whether it is supported (and why
  * not), and the time per evaluation of a small test configuration.
  */
-#include "backends/deepmd/model_metadata.h"
 #include "backends/factory.h"
 #include "cli/command.h"
+#include "common/clock.h"
 #include "common/error.h"
+#include "common/text.h"
 
 #include <fmt/format.h>
 #include <mpi.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -81,13 +81,42 @@ double timeSmallConfiguration(IBackend& backend, int nAtoms, int evals, double& 
         backend.compute(in, out);
         in.neighboursChanged = false;
     }
-    const auto start     = std::chrono::steady_clock::now();
+    const double start = secondsNow();
     for (int i = 0; i < evals; ++i)
     {
         backend.compute(in, out);
     }
     energy = out.energy;
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / evals;
+    return (secondsNow() - start) / evals;
+}
+
+//! What the model file tells of itself: format, descriptor, precision, parameters.
+template<typename Say>
+void sayFileInfo(const Say& say, const std::string& model, const ModelInfo& info)
+{
+    say(fmt::format("backend:      DeePMD-kit C API ({} file)", info.format));
+    say(fmt::format("descriptor:   {}", info.descriptor.empty() ? "unknown (no model definition in the file)" : info.descriptor));
+    say(fmt::format("precision:    {}", info.precision.empty() ? "unknown" : info.precision));
+    // The C API has no parameter count; make-models writes one beside its models.
+    const std::filesystem::path infoPath = std::filesystem::path(model).replace_extension(".info.json");
+    std::ifstream               infoFile(infoPath);
+    nlohmann::json              infoJson;
+    if (infoFile && (infoFile >> infoJson, infoJson.contains("parameters")))
+    {
+        say(fmt::format("parameters:   {} (counted by DeePMD-kit's Python model in {})",
+                        infoJson["parameters"].get<long long>(), infoPath.string()));
+    }
+    else if (info.tensorBytes)
+    {
+        say(fmt::format("parameters:   about {} (tensor storage of the archive / 8 bytes: parameters "
+                        "plus buffers; the C API does not report a count)",
+                        *info.tensorBytes / 8));
+    }
+    else
+    {
+        say("parameters:   not available (the C API does not report them and the file is not a "
+            "TorchScript archive)");
+    }
 }
 
 int run(const CheckModelArgs& args)
@@ -101,37 +130,14 @@ int run(const CheckModelArgs& args)
         }
     };
     say(fmt::format("model:        {}", args.model));
-    std::optional<deepmd_c::ModelMetadata> meta;
-    if (args.model != "reference")
-    {
-        meta = deepmd_c::readModelMetadata(args.model); // throws a clear error if missing
-        say(fmt::format("backend:      DeePMD-kit C API ({} file)", meta->format));
-        say(fmt::format("descriptor:   {}", meta->descriptor.empty() ? "unknown (no model definition in the file)" : meta->descriptor));
-        say(fmt::format("precision:    {}", meta->precision.empty() ? "unknown" : meta->precision));
-        // The C API has no parameter count; make-models writes one beside its models.
-        const std::filesystem::path info = std::filesystem::path(args.model).replace_extension(".info.json");
-        std::ifstream               infoFile(info);
-        nlohmann::json              infoJson;
-        if (infoFile && (infoFile >> infoJson, infoJson.contains("parameters")))
-        {
-            say(fmt::format("parameters:   {} (counted by DeePMD-kit's Python model in {})",
-                            infoJson["parameters"].get<long long>(), info.string()));
-        }
-        else if (meta->tensorBytes)
-        {
-            say(fmt::format("parameters:   about {} (tensor storage of the archive / 8 bytes: parameters "
-                            "plus buffers; the C API does not report a count)",
-                            *meta->tensorBytes / 8));
-        }
-        else
-        {
-            say("parameters:   not available (the C API does not report them and the file is not a "
-                "TorchScript archive)");
-        }
-    }
     BackendOptions options;
     options.model         = args.model;
     options.deepmdLibrary = args.deepmdLibrary;
+    const std::optional<ModelInfo> info = inspectModel(options); // throws a clear error if missing
+    if (info)
+    {
+        sayFileInfo(say, args.model, *info);
+    }
     std::unique_ptr<IBackend> backend;
     try
     {
@@ -143,14 +149,9 @@ int run(const CheckModelArgs& args)
         return 2;
     }
     say(fmt::format("cutoff:       {:g} nm", backend->cutoff()));
-    std::string types;
-    for (const auto& t : backend->typeMap())
-    {
-        types += (types.empty() ? "" : " ") + t;
-    }
-    say(fmt::format("type map:     {} types: {}", backend->typeMap().size(), types));
-    say(fmt::format("supported:    yes{}", meta && meta->messagePassing.has_value()
-                                                   ? " (" + meta->messagePassingEvidence + ")"
+    say(fmt::format("type map:     {} types: {}", backend->typeMap().size(), joined(backend->typeMap(), " ")));
+    say(fmt::format("supported:    yes{}", info && info->messagePassing.has_value()
+                                                   ? " (" + info->messagePassingEvidence + ")"
                                                    : ""));
     say(fmt::format("details:      {}", backend->describe()));
     double       energy  = 0;

@@ -442,4 +442,17 @@ std::unique_ptr<IBackend> makeDeepmdBackend(const BackendOptions& options, MPI_C
 {
     return std::make_unique<DeepmdBackend>(options, comm);
 }
+
+ModelInfo inspectDeepmdModel(const std::string& path)
+{
+    const deepmd_c::ModelMetadata meta = deepmd_c::readModelMetadata(path);
+    ModelInfo                     info;
+    info.format                 = meta.format;
+    info.descriptor             = meta.descriptor;
+    info.precision              = meta.precision;
+    info.messagePassing         = meta.messagePassing;
+    info.messagePassingEvidence = meta.messagePassingEvidence;
+    info.tensorBytes            = meta.tensorBytes;
+    return info;
+}
 } // namespace dgmx

@@ -10,8 +10,11 @@
 #include <mpi.h>
 
 #include <memory>
+#include <string>
 
 namespace dgmx
 {
 std::unique_ptr<IBackend> makeDeepmdBackend(const BackendOptions& options, MPI_Comm comm);
+//! What the model file at \p path tells of itself (see inspectModel in factory.h).
+ModelInfo inspectDeepmdModel(const std::string& path);
 } // namespace dgmx
