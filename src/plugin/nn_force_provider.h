@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include "energy/xvg_series.h"
+#include "plugin/fault_injection.h"
 #include "plugin/plugin_config.h"
 
 #include <mpi.h>
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,7 @@ namespace dgmx
 {
 class IBackend;
 class NNDomainDecomposition;
+struct StepResult;
 } // namespace dgmx
 
 namespace dgmx::plugin
@@ -32,6 +36,7 @@ struct EngineSetup
     int      natoms = 0;           //!< all atoms of the system
     double   timestep = 0;         //!< ps
     bool     restart = false;      //!< continuing from a checkpoint: append to our outputs
+    std::optional<FaultInjection> fault; //!< tests only: make one rank fail at one step
 };
 
 //! One force evaluation as GROMACS hands it over. Arrays are in GROMACS's precision (Real).
@@ -79,9 +84,23 @@ public:
     [[nodiscard]] const RunTotals& totals() const { return totals_; }
 
 private:
-    void openLog();
-    void openOutputs(std::int64_t firstStep);
+    //! The NN atoms, their types and masses from the types file, and the backend.
+    std::vector<int> setUpAtomsAndBackend();
+    void             openLog();
+    void             startOutputs(std::int64_t firstStep, bool checkMasses);
+    void             openEnergyFile(std::int64_t firstStep);
+    //! This rank's NN atoms (NN index, local index, position) of the step, masses checked.
+    template<typename Real>
+    void collectHeldAtoms(const EngineStep<Real>& in, bool checkMasses);
     void writeEnergy(std::int64_t step, double energy);
+    void addToTotals(double engineSeconds);
+
+    //! The NN atoms this rank holds in the current step.
+    struct HeldAtoms
+    {
+        std::vector<int>    nn, local; //!< NN index and GROMACS local index of each
+        std::vector<double> x;         //!< nm, 3 per atom
+    };
 
     PluginConfig               config_;
     EngineSetup                setup_;
@@ -92,13 +111,10 @@ private:
     std::vector<double>        massOfGlobal_; //!< from the types file, for the mass check
     int                        nNN_ = 0;
     bool                       firstStep_ = true;
-    std::vector<int>           heldNN_, heldLocal_;
-    std::vector<double>        heldX_;
+    HeldAtoms                  held_;
     std::FILE*                 log_ = nullptr;
-    std::FILE*                 energy_ = nullptr;
+    std::optional<energy::XvgSeries> energy_; //!< rank 0, when energy lines are wanted
     RunTotals                  totals_;
     std::string                description_;
-    int                        faultRank_ = -1; //!< test hook, see the constructor
-    long                       faultStep_ = -1;
 };
 } // namespace dgmx::plugin

@@ -2,12 +2,13 @@
  * \brief Parsing of the plugin configuration (see plugin_config.h).
  */
 #include "plugin/plugin_config.h"
-#include "common/text.h"
 
 #include "common/error.h"
+#include "common/text.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -57,18 +58,13 @@ struct Line
         }
         return value;
     }
-    [[nodiscard]] std::string choice(std::initializer_list<const char*> options) const
+    [[nodiscard]] std::string choice(std::initializer_list<std::string> options) const
     {
-        std::string list;
-        for (const char* o : options)
+        if (std::find(options.begin(), options.end(), value) != options.end())
         {
-            if (value == o)
-            {
-                return value;
-            }
-            list += (list.empty() ? "" : ", ") + std::string(o);
+            return value;
         }
-        throw error("expected one of: " + list);
+        throw error("expected one of: " + joined({ options.begin(), options.end() }));
     }
 };
 
@@ -79,7 +75,7 @@ const std::map<std::string, Setter>& setters()
     static const std::map<std::string, Setter> table = {
         { "model",
           [](PluginConfig& c, const Line& l) {
-              c.model = l.value == "reference" ? l.value : l.existingFile();
+              c.backend.model = l.value == "reference" ? l.value : l.existingFile();
           } },
         { "types", [](PluginConfig& c, const Line& l) { c.typesFile = l.existingFile(); } },
         { "index", [](PluginConfig& c, const Line& l) { c.indexFile = l.existingFile(); } },
@@ -106,26 +102,26 @@ const std::map<std::string, Setter>& setters()
           [](PluginConfig& c, const Line& l) { c.decomposition.rebalanceInterval = l.integer(0, 1 << 30); } },
         { "imbalance_threshold",
           [](PluginConfig& c, const Line& l) { c.decomposition.imbalanceThreshold = l.real(0, 1e6); } },
-        { "deepmd_library", [](PluginConfig& c, const Line& l) { c.deepmdLibrary = l.existingFile(); } },
+        { "deepmd_library", [](PluginConfig& c, const Line& l) { c.backend.deepmdLibrary = l.existingFile(); } },
         { "device",
           [](PluginConfig& c, const Line& l) {
               if (l.value == "auto")
               {
-                  c.device = -1;
+                  c.backend.device = -1;
                   return;
               }
               try
               {
-                  c.device = l.integer(0, 1023);
+                  c.backend.device = l.integer(0, 1023);
               }
               catch (const Error&)
               {
                   throw l.error("expected `auto` or a GPU index in [0, 1023]");
               }
           } },
-        { "omp_threads", [](PluginConfig& c, const Line& l) { c.ompThreads = l.integer(0, 4096); } },
-        { "intra_op_threads", [](PluginConfig& c, const Line& l) { c.intraOpThreads = l.integer(0, 4096); } },
-        { "inter_op_threads", [](PluginConfig& c, const Line& l) { c.interOpThreads = l.integer(0, 4096); } },
+        { "omp_threads", [](PluginConfig& c, const Line& l) { c.backend.ompThreads = l.integer(0, 4096); } },
+        { "intra_op_threads", [](PluginConfig& c, const Line& l) { c.backend.intraOpThreads = l.integer(0, 4096); } },
+        { "inter_op_threads", [](PluginConfig& c, const Line& l) { c.backend.interOpThreads = l.integer(0, 4096); } },
     };
     return table;
 }
@@ -156,13 +152,13 @@ PluginConfig parsePluginConfig(const std::string& text, const std::string& origi
         const auto it = setters().find(line.key);
         if (it == setters().end())
         {
-            std::string known;
+            std::vector<std::string> known;
             for (const auto& [k, s] : setters())
             {
-                known += (known.empty() ? "" : ", ") + k;
+                known.push_back(k);
             }
             throw Error(fmt::format("{}:{}: unknown key '{}'; the keys are: {} (see the README, 'Plugin configuration keys')",
-                                    origin, number, line.key, known));
+                                    origin, number, line.key, joined(known)));
         }
         if (line.value.empty())
         {
@@ -176,7 +172,7 @@ PluginConfig parsePluginConfig(const std::string& text, const std::string& origi
         seenAt[line.key] = number;
         it->second(config, line);
     }
-    if (config.model.empty())
+    if (config.backend.model.empty())
     {
         throw Error(origin + ": no `model = ...` line; name a DeePMD-kit model file (or `reference`)");
     }

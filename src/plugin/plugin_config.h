@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "backends/factory.h"
 #include "dd/nn_domain_decomposition.h"
 
 #include <string>
@@ -13,7 +14,9 @@ namespace dgmx::plugin
 {
 struct PluginConfig
 {
-    std::string model;      //!< DeePMD-kit model file, or "reference" (analytic test potential)
+    //! The model ("reference": the analytic test potential) and how to run it (library,
+    //! device, threads), handed to the backend factory as they are.
+    BackendOptions backend;
     std::string typesFile;  //!< from `deepmd-gromacs types -s topol.tpr`
     std::string indexFile;  //!< with group: the NN atoms; both empty: every atom is NN
     std::string group;
@@ -23,10 +26,6 @@ struct PluginConfig
     double      massTolerance = 0.01; //!< amu, types file vs the masses GROMACS passes
 
     DecompositionOptions decomposition;
-
-    std::string deepmdLibrary;
-    int         device = -1; //!< -1: node-local rank modulo visible devices
-    int         ompThreads = 0, intraOpThreads = 0, interOpThreads = 0;
 
     std::string sourcePath; //!< the file this was read from
 };

@@ -1,7 +1,7 @@
 /*! \file
  * \brief The binary interface through which GROMACS 2025 drives a PLUMED kernel it loads at run
  * time (PLUMED_KERNEL=... mdrun -plumed FILE). Our own declarations of the layout of PLUMED's
- * version-4 symbol table (facts in shared/notes/plumed-abi.md §1.3, §3.2); no PLUMED code or
+ * version-4 symbol table (the facts are in docs/plugin.md, 'The PLUMED interface'); no PLUMED code or
  * header is used. The host dlopens the kernel and looks up the data symbol plumed_symbol_table.
  */
 #pragma once

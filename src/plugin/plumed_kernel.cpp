@@ -18,14 +18,15 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace dgmx::plugin
 {
@@ -83,13 +84,23 @@ public:
     std::atomic<unsigned> references{ 1 };
 
 private:
+    //! What one key does with its value.
+    using Handler = void (*)(KernelSession&, std::string_view key, const plumed_safeptr& value);
+    //! Every key of GROMACS 2025's PLUMED interface and what it does.
+    static const std::map<std::string_view, Handler>& handlers();
+
     template<typename T>
     const T* scalarPointer(std::string_view key, const plumed_safeptr& value, std::size_t expectedType) const;
     template<typename Real>
     const Real* realPointer(std::string_view key, const plumed_safeptr& value) const;
     double      readReal(std::string_view key, const plumed_safeptr& value) const;
-    //! Arrays of GROMACS's real (float in gmx_mpi, double in gmx_mpi_d).
-    void checkRealArray(std::string_view key, const plumed_safeptr& value) const
+    int         readInt(std::string_view key, const plumed_safeptr& value) const
+    {
+        return *scalarPointer<int>(key, value, plumed::c_typeIntegral);
+    }
+    static std::string readString(std::string_view key, const plumed_safeptr& value);
+    //! An array of GROMACS's real (float in gmx_mpi, double in gmx_mpi_d), type-checked.
+    void* realArray(std::string_view key, const plumed_safeptr& value) const
     {
         if (realPrecision_ == 8)
         {
@@ -99,7 +110,10 @@ private:
         {
             realPointer<float>(key, value);
         }
+        return const_cast<void*>(value.ptr);
     }
+    void        setRealPrecision(int precision);
+    void        setTimestep(double timestep);
     void        init();
     void        performCalc();
     template<typename Real>
@@ -175,143 +189,113 @@ double KernelSession::readReal(std::string_view key, const plumed_safeptr& value
                             key));
 }
 
+std::string KernelSession::readString(std::string_view key, const plumed_safeptr& value)
+{
+    if (value.ptr == nullptr)
+    {
+        throw Error(fmt::format("cmd(\"{}\") received a null string", key));
+    }
+    return static_cast<const char*>(value.ptr);
+}
+
+void KernelSession::setRealPrecision(int precision)
+{
+    if (precision != 4 && precision != 8)
+    {
+        throw Error(fmt::format("setRealPrecision {}: only float (4) and double (8) are supported", precision));
+    }
+    realPrecision_ = precision;
+}
+
+void KernelSession::setTimestep(double timestep)
+{
+    timestep_ = timestep;
+    if (realPrecision_ == 4)
+    {
+        // The mdp's decimal value (0.0005, not float's 0.000500000024): our .xvg times must
+        // match GROMACS's double-precision times over millions of steps.
+        timestep_ = std::stod(fmt::format("{:.7g}", static_cast<float>(timestep_)));
+    }
+}
+
+void checkGromacsUnit(std::string_view key, double factor)
+{
+    if (std::abs(factor - 1.0) > 1e-6)
+    {
+        throw Error(fmt::format("{} = {}: the plugin expects GROMACS units (nm, kJ/mol, ps, e, amu)", key, factor));
+    }
+}
+
+void writeApiVersion(std::string_view key, const plumed_safeptr& value)
+{
+    if (value.ptr == nullptr || (value.flags != 0 && plumed::flagsSize(value.flags) != sizeof(int)))
+    {
+        badType(key, value, "a pointer to int");
+    }
+    *static_cast<int*>(const_cast<void*>(value.ptr)) = c_apiVersionReported;
+}
+
+const std::map<std::string_view, KernelSession::Handler>& KernelSession::handlers()
+{
+    using S = KernelSession;
+    using V = const plumed_safeptr&;
+    const Handler unit    = [](S& s, std::string_view k, V v) { checkGromacsUnit(k, s.readReal(k, v)); };
+    // Nothing to do: we keep our own log and outputs; charges only matter for GROMACS's
+    // classical (embedding) part; checkpoints need no state of ours (the decomposition is
+    // rebuilt from positions), and outputs are flushed every line.
+    const Handler ignored = [](S&, std::string_view, V) {};
+    const Handler calc    = [](S& s, std::string_view, V) { s.performCalc(); };
+    static const std::map<std::string_view, Handler> table = {
+        { "setRealPrecision", [](S& s, std::string_view k, V v) { s.setRealPrecision(s.readInt(k, v)); } },
+        { "setMDEnergyUnits", unit }, { "setMDLengthUnits", unit }, { "setMDTimeUnits", unit },
+        { "setMDChargeUnits", unit }, { "setMDMassUnits", unit },
+        { "setPlumedDat", [](S& s, std::string_view k, V v) { s.plumedDat_ = readString(k, v); } },
+        { "getApiVersion", [](S&, std::string_view k, V v) { writeApiVersion(k, v); } },
+        { "setMPIComm",
+          [](S& s, std::string_view, V v) {
+              if (v.ptr == nullptr)
+              {
+                  throw Error("setMPIComm received a null communicator");
+              }
+              // Only this communicator is valid here: the kernel's MPI_COMM_WORLD is a stale
+              // copy under RTLD_DEEPBIND (see docs/plugin.md).
+              MPI_Comm_dup(*static_cast<const MPI_Comm*>(v.ptr), &s.comm_);
+          } },
+        { "setNatoms", [](S& s, std::string_view k, V v) { s.natoms_ = s.readInt(k, v); } },
+        { "setMDEngine", [](S& s, std::string_view k, V v) { s.mdEngine_ = readString(k, v); } },
+        { "setLogFile", ignored }, { "setKbT", ignored }, { "setStopFlag", ignored },
+        { "setCharges", ignored }, { "prepareCalc", ignored }, { "setNoVirial", ignored },
+        { "setNumOMPthreads", ignored }, { "setGpuDeviceId", ignored }, { "runFinalJobs", ignored },
+        { "doCheckPoint", ignored }, { "setMPImultiSimComm", ignored }, { "setLog", ignored },
+        { "setRestart", [](S& s, std::string_view k, V v) { s.restart_ = s.readInt(k, v) != 0; } },
+        { "setTimestep", [](S& s, std::string_view k, V v) { s.setTimestep(s.readReal(k, v)); } },
+        { "init", [](S& s, std::string_view, V) { s.init(); } },
+        { "setStepLong",
+          [](S& s, std::string_view k, V v) { s.step_ = *s.scalarPointer<long>(k, v, plumed::c_typeIntegral); } },
+        { "setStep", [](S& s, std::string_view k, V v) { s.step_ = s.readInt(k, v); } },
+        { "setAtomsNlocal", [](S& s, std::string_view k, V v) { s.nLocal_ = s.readInt(k, v); } },
+        { "setAtomsGatindex",
+          [](S& s, std::string_view k, V v) { s.globalIndex_ = s.scalarPointer<int>(k, v, plumed::c_typeIntegral); } },
+        { "setPositions", [](S& s, std::string_view k, V v) { s.positions_ = s.realArray(k, v); } },
+        { "setMasses", [](S& s, std::string_view k, V v) { s.masses_ = s.realArray(k, v); } },
+        { "setBox", [](S& s, std::string_view k, V v) { s.box_ = s.realArray(k, v); } },
+        { "setForces", [](S& s, std::string_view k, V v) { s.forces_ = s.realArray(k, v); } },
+        { "setVirial", [](S& s, std::string_view k, V v) { s.virial_ = s.realArray(k, v); } },
+        { "performCalc", calc }, { "calc", calc },
+    };
+    return table;
+}
+
 void KernelSession::cmd(std::string_view key, const plumed_safeptr& value)
 {
-    const auto integer = [&] { return *scalarPointer<int>(key, value, plumed::c_typeIntegral); };
-    const auto string  = [&] {
-        if (value.ptr == nullptr)
-        {
-            throw Error(fmt::format("cmd(\"{}\") received a null string", key));
-        }
-        return std::string(static_cast<const char*>(value.ptr));
-    };
-    if (key == "setRealPrecision")
-    {
-        realPrecision_ = integer();
-        if (realPrecision_ != 4 && realPrecision_ != 8)
-        {
-            throw Error(fmt::format("setRealPrecision {}: only float (4) and double (8) are supported",
-                                    realPrecision_));
-        }
-    }
-    else if (key == "setMDEnergyUnits" || key == "setMDLengthUnits" || key == "setMDTimeUnits"
-             || key == "setMDChargeUnits" || key == "setMDMassUnits")
-    {
-        const double factor = readReal(key, value);
-        if (std::abs(factor - 1.0) > 1e-6)
-        {
-            throw Error(fmt::format("{} = {}: the plugin expects GROMACS units (nm, kJ/mol, ps, e, amu)",
-                                    key, factor));
-        }
-    }
-    else if (key == "setPlumedDat")
-    {
-        plumedDat_ = string();
-    }
-    else if (key == "getApiVersion")
-    {
-        if (value.ptr == nullptr || (value.flags != 0 && plumed::flagsSize(value.flags) != sizeof(int)))
-        {
-            badType(key, value, "a pointer to int");
-        }
-        *static_cast<int*>(const_cast<void*>(value.ptr)) = c_apiVersionReported;
-    }
-    else if (key == "setMPIComm")
-    {
-        if (value.ptr == nullptr)
-        {
-            throw Error("setMPIComm received a null communicator");
-        }
-        // Only this communicator is valid here: the kernel's MPI_COMM_WORLD is a stale copy
-        // under RTLD_DEEPBIND (shared/notes/plumed-abi.md §8).
-        MPI_Comm_dup(*static_cast<const MPI_Comm*>(value.ptr), &comm_);
-    }
-    else if (key == "setNatoms")
-    {
-        natoms_ = integer();
-    }
-    else if (key == "setMDEngine")
-    {
-        mdEngine_ = string();
-    }
-    else if (key == "setLogFile" || key == "setKbT" || key == "setStopFlag" || key == "setCharges"
-             || key == "prepareCalc" || key == "setNoVirial" || key == "setNumOMPthreads"
-             || key == "setGpuDeviceId" || key == "runFinalJobs" || key == "doCheckPoint"
-             || key == "setMPImultiSimComm" || key == "setLog")
-    {
-        // Nothing to do: we keep our own log and outputs; charges only matter for GROMACS's
-        // classical (embedding) part; checkpoints need no state of ours (the decomposition is
-        // rebuilt from positions), and outputs are flushed every line.
-    }
-    else if (key == "setRestart")
-    {
-        restart_ = integer() != 0;
-    }
-    else if (key == "setTimestep")
-    {
-        timestep_ = readReal(key, value);
-        if (realPrecision_ == 4)
-        {
-            // The mdp's decimal value (0.0005, not float's 0.000500000024): our .xvg times must
-            // match GROMACS's double-precision times over millions of steps.
-            timestep_ = std::stod(fmt::format("{:.7g}", static_cast<float>(timestep_)));
-        }
-    }
-    else if (key == "init")
-    {
-        init();
-    }
-    else if (key == "setStepLong")
-    {
-        step_ = *scalarPointer<long>(key, value, plumed::c_typeIntegral);
-    }
-    else if (key == "setStep")
-    {
-        step_ = integer();
-    }
-    else if (key == "setAtomsNlocal")
-    {
-        nLocal_ = integer();
-    }
-    else if (key == "setAtomsGatindex")
-    {
-        globalIndex_ = scalarPointer<int>(key, value, plumed::c_typeIntegral);
-    }
-    else if (key == "setPositions")
-    {
-        checkRealArray(key, value);
-        positions_ = value.ptr;
-    }
-    else if (key == "setMasses")
-    {
-        checkRealArray(key, value);
-        masses_ = value.ptr;
-    }
-    else if (key == "setBox")
-    {
-        checkRealArray(key, value);
-        box_ = value.ptr;
-    }
-    else if (key == "setForces")
-    {
-        checkRealArray(key, value);
-        forces_ = const_cast<void*>(value.ptr);
-    }
-    else if (key == "setVirial")
-    {
-        checkRealArray(key, value);
-        virial_ = const_cast<void*>(value.ptr);
-    }
-    else if (key == "performCalc" || key == "calc")
-    {
-        performCalc();
-    }
-    else
+    const auto it = handlers().find(key);
+    if (it == handlers().end())
     {
         throw Error(fmt::format("cmd(\"{}\") is not part of GROMACS 2025's PLUMED interface, which is "
                                 "all this plugin implements",
                                 key));
     }
+    it->second(*this, key, value);
 }
 
 void KernelSession::init()
@@ -345,6 +329,7 @@ void KernelSession::init()
     setup.natoms   = natoms_;
     setup.timestep = timestep_;
     setup.restart  = restart_;
+    setup.fault    = FaultInjection::fromEnvironment(); // tests only
     PluginConfig config;
     runCollectively(comm_, [&] { config = readPluginConfig(plumedDat_); });
     provider_    = std::make_unique<NNForceProvider>(config, setup);

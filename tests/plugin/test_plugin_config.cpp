@@ -76,7 +76,7 @@ protected:
 TEST_F(PluginConfigTest, MinimalConfigurationHasTheDocumentedDefaults)
 {
     const PluginConfig c = parsePluginConfig(minimal(), "deepmd.dat");
-    EXPECT_EQ(c.model, "reference");
+    EXPECT_EQ(c.backend.model, "reference");
     EXPECT_EQ(c.typesFile, types_);
     EXPECT_EQ(c.indexFile, "");
     EXPECT_EQ(c.group, "");
@@ -90,11 +90,11 @@ TEST_F(PluginConfigTest, MinimalConfigurationHasTheDocumentedDefaults)
     EXPECT_DOUBLE_EQ(c.decomposition.ghostShellCutoffs, 1.0);
     EXPECT_EQ(c.decomposition.rebalanceInterval, 100);
     EXPECT_DOUBLE_EQ(c.decomposition.imbalanceThreshold, 0.05);
-    EXPECT_EQ(c.deepmdLibrary, "");
-    EXPECT_EQ(c.device, -1);
-    EXPECT_EQ(c.ompThreads, 0);
-    EXPECT_EQ(c.intraOpThreads, 0);
-    EXPECT_EQ(c.interOpThreads, 0);
+    EXPECT_EQ(c.backend.deepmdLibrary, "");
+    EXPECT_EQ(c.backend.device, -1);
+    EXPECT_EQ(c.backend.ompThreads, 0);
+    EXPECT_EQ(c.backend.intraOpThreads, 0);
+    EXPECT_EQ(c.backend.interOpThreads, 0);
     EXPECT_EQ(c.sourcePath, "deepmd.dat");
 }
 
@@ -124,7 +124,7 @@ TEST_F(PluginConfigTest, EveryKeyLandsInTheStruct)
                              "inter_op_threads = 1\n"
                              "\n";
     const PluginConfig c = parsePluginConfig(text, "deepmd.dat");
-    EXPECT_EQ(c.model, model_);
+    EXPECT_EQ(c.backend.model, model_);
     EXPECT_EQ(c.typesFile, types_);
     EXPECT_EQ(c.indexFile, index_);
     EXPECT_EQ(c.group, "NN_region");
@@ -138,11 +138,11 @@ TEST_F(PluginConfigTest, EveryKeyLandsInTheStruct)
     EXPECT_DOUBLE_EQ(c.decomposition.ghostShellCutoffs, 2.0);
     EXPECT_EQ(c.decomposition.rebalanceInterval, 0);
     EXPECT_DOUBLE_EQ(c.decomposition.imbalanceThreshold, 0.15);
-    EXPECT_EQ(c.deepmdLibrary, lib_);
-    EXPECT_EQ(c.device, 3);
-    EXPECT_EQ(c.ompThreads, 4);
-    EXPECT_EQ(c.intraOpThreads, 2);
-    EXPECT_EQ(c.interOpThreads, 1);
+    EXPECT_EQ(c.backend.deepmdLibrary, lib_);
+    EXPECT_EQ(c.backend.device, 3);
+    EXPECT_EQ(c.backend.ompThreads, 4);
+    EXPECT_EQ(c.backend.intraOpThreads, 2);
+    EXPECT_EQ(c.backend.interOpThreads, 1);
 }
 
 TEST_F(PluginConfigTest, OtherValueFormsOfChoicesAndNumbers)
@@ -153,7 +153,7 @@ TEST_F(PluginConfigTest, OtherValueFormsOfChoicesAndNumbers)
                                                  "a.dat");
         EXPECT_EQ(c.decomposition.method, PartitionMethod::Rcb);
         EXPECT_EQ(c.decomposition.reduction, ForceReduction::Allreduce);
-        EXPECT_EQ(c.device, -1);
+        EXPECT_EQ(c.backend.device, -1);
         EXPECT_EQ(c.energyInterval, 0);
     }
     {
@@ -163,12 +163,12 @@ TEST_F(PluginConfigTest, OtherValueFormsOfChoicesAndNumbers)
                             "omp_threads = 4096\nintra_op_threads = 0\ninter_op_threads = 4096\n"
                             "imbalance_threshold = 0\n",
                 "b.dat");
-        EXPECT_EQ(c.device, 0);
+        EXPECT_EQ(c.backend.device, 0);
         EXPECT_DOUBLE_EQ(c.decomposition.skin, 0.0);
         EXPECT_DOUBLE_EQ(c.decomposition.ghostShellCutoffs, 1.0);
         EXPECT_DOUBLE_EQ(c.massTolerance, 0.0);
-        EXPECT_EQ(c.ompThreads, 4096);
-        EXPECT_EQ(c.interOpThreads, 4096);
+        EXPECT_EQ(c.backend.ompThreads, 4096);
+        EXPECT_EQ(c.backend.interOpThreads, 4096);
         EXPECT_DOUBLE_EQ(c.decomposition.imbalanceThreshold, 0.0);
     }
     {
@@ -177,7 +177,7 @@ TEST_F(PluginConfigTest, OtherValueFormsOfChoicesAndNumbers)
                                                  "c.dat");
         EXPECT_DOUBLE_EQ(c.decomposition.skin, 10.0);
         EXPECT_DOUBLE_EQ(c.decomposition.ghostShellCutoffs, 10.0);
-        EXPECT_EQ(c.device, 1023);
+        EXPECT_EQ(c.backend.device, 1023);
     }
     {
         // Only the first '=' separates; an index group may be named with spaces around.
