@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "dd/collective_error.h"
 #include "dd/nn_domain_decomposition.h"
+#include "structure/nn_selection.h"
 #include "structure/structure.h"
 
 #include <fmt/format.h>
@@ -34,6 +35,15 @@ struct EvalArgs
     bool        noPbc = false;
 };
 
+//! What every rank reads before the evaluation.
+struct EvalSystem
+{
+    structure::GroStructure   gro;
+    std::vector<int>          nnAtoms; //!< .gro indices of the NN atoms, NN order
+    std::vector<int>          types;   //!< model type per NN atom
+    std::unique_ptr<IBackend> backend;
+};
+
 std::vector<std::string> splitList(const std::string& s)
 {
     std::vector<std::string> out;
@@ -49,160 +59,100 @@ std::vector<std::string> splitList(const std::string& s)
     return out;
 }
 
-int run(const EvalArgs& args)
+//! The model's type map, or the names given with --type-map in its place.
+std::vector<std::string> typeNames(const EvalArgs& args, const IBackend& backend)
 {
-    const MPI_Comm comm = MPI_COMM_WORLD; // the CLI owns the job; the library gets it as a parameter
-    int            rank = 0, size = 1;
+    std::vector<std::string> names = backend.typeMap();
+    if (args.typeMap.empty())
+    {
+        return names;
+    }
+    const auto given = splitList(args.typeMap);
+    if (given.size() > names.size())
+    {
+        throw Error(fmt::format("--type-map names {} types but the model has {}", given.size(), names.size()));
+    }
+    return given;
+}
+
+//! Structure, NN atoms, backend and types; throws (call collectively).
+EvalSystem loadSystem(const EvalArgs& args, MPI_Comm comm)
+{
+    EvalSystem s;
+    s.gro = structure::readGro(args.structure);
+    structure::NNGroupChoice group;
+    group.indexFile = args.index;
+    group.group     = args.group;
+    s.nnAtoms = structure::selectNNAtoms(group, static_cast<int>(s.gro.atoms.size()), args.structure);
+    BackendOptions options;
+    options.model         = args.model;
+    options.deepmdLibrary = args.deepmdLibrary;
+    s.backend             = createBackend(options, comm);
+    std::vector<std::string> elements;
+    for (const int a : s.nnAtoms)
+    {
+        elements.push_back(structure::guessElement(s.gro.atoms[a].atomName, s.gro.atoms[a].residueName));
+    }
+    s.types = structure::nnAtomTypes(s.nnAtoms, elements, typeNames(args, *s.backend),
+                                     { "the atom and residue names in " + args.structure, args.model });
+    return s;
+}
+
+DecompositionOptions decompositionOptions(const EvalArgs& args)
+{
+    DecompositionOptions options;
+    options.method    = args.decomposition == "slab" ? PartitionMethod::Slab : PartitionMethod::Rcb;
+    options.reduction = args.reduction == "allreduce" ? ForceReduction::Allreduce : ForceReduction::SparseExchange;
+    options.skin      = args.skin;
+    return options;
+}
+
+//! The forces of every rank's held NN atoms on rank 0, for every atom of the .gro in file
+//! order (zero outside the NN group); empty on the other ranks.
+std::vector<double> forcesOnRoot(const std::vector<int>& held, const std::vector<double>& heldForces,
+                                 const std::vector<int>& nnAtoms, std::size_t nAtoms, MPI_Comm comm)
+{
+    int rank = 0, size = 1;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-
-    structure::GroStructure          gro;
-    std::vector<int>          nnAtoms; // .gro indices of the NN atoms, NN order
-    std::vector<int>          types;
-    std::unique_ptr<IBackend> backend;
-    DecompositionOptions      options;
-    runCollectively(comm, [&] {
-        options.method = args.decomposition == "slab" ? PartitionMethod::Slab : PartitionMethod::Rcb;
-        options.reduction = args.reduction == "allreduce" ? ForceReduction::Allreduce : ForceReduction::SparseExchange;
-        options.skin      = args.skin;
-        gro               = structure::readGro(args.structure);
-        const int n       = static_cast<int>(gro.atoms.size());
-        if (args.index.empty() != args.group.empty())
-        {
-            throw Error("--index and --group go together: name the index file and the NN group in it");
-        }
-        if (args.index.empty())
-        {
-            nnAtoms.resize(n);
-            for (int i = 0; i < n; ++i)
-            {
-                nnAtoms[i] = i;
-            }
-        }
-        else
-        {
-            const auto groups = structure::readNdx(args.index);
-            const auto it     = groups.find(args.group);
-            if (it == groups.end())
-            {
-                std::string names;
-                for (const auto& [name, members] : groups)
-                {
-                    names += (names.empty() ? "" : ", ") + name;
-                }
-                throw Error("group '" + args.group + "' is not in " + args.index + " (it has: " + names + ")");
-            }
-            nnAtoms = it->second;
-            std::vector<char> seen(n, 0);
-            for (int a : nnAtoms)
-            {
-                if (a >= n)
-                {
-                    throw Error(fmt::format("group '{}' names atom {} but {} has {} atoms", args.group,
-                                            a + 1, args.structure, n));
-                }
-                if (seen[a]++)
-                {
-                    throw Error(fmt::format("group '{}' lists atom {} twice", args.group, a + 1));
-                }
-            }
-        }
-        BackendOptions bo;
-        bo.model         = args.model;
-        bo.deepmdLibrary = args.deepmdLibrary;
-        backend          = createBackend(bo, comm);
-        std::vector<std::string> names = backend->typeMap();
-        if (!args.typeMap.empty())
-        {
-            const auto given = splitList(args.typeMap);
-            if (given.size() > names.size())
-            {
-                throw Error(fmt::format("--type-map names {} types but the model has {}", given.size(),
-                                        names.size()));
-            }
-            names = given;
-        }
-        for (int a : nnAtoms)
-        {
-            const auto&       atom    = gro.atoms[a];
-            const std::string element = structure::guessElement(atom.atomName, atom.residueName);
-            const auto        it      = std::find(names.begin(), names.end(), element);
-            if (it == names.end())
-            {
-                std::string known;
-                for (const auto& s : names)
-                {
-                    known += (known.empty() ? "" : ",") + s;
-                }
-                throw Error(fmt::format("atom {} ({} in {}) is element {}, which the model's type map "
-                                        "[{}] lacks; pass --type-map or choose another group",
-                                        a + 1, atom.atomName, atom.residueName, element, known));
-            }
-            types.push_back(static_cast<int>(it - names.begin()));
-        }
-    });
-
-    Box box;
-    box.vectors  = gro.box;
-    const bool zeroBox = std::all_of(gro.box.begin(), gro.box.end(), [](double v) { return v == 0; });
-    box.periodic = !(args.noPbc || zeroBox);
-
-    // Round-robin: NN atom k is held by rank k % size.
-    std::vector<int>    held;
-    std::vector<double> heldX;
-    for (int k = rank; k < static_cast<int>(nnAtoms.size()); k += size)
-    {
-        held.push_back(k);
-        heldX.insert(heldX.end(), gro.atoms[nnAtoms[k]].x, gro.atoms[nnAtoms[k]].x + 3);
-    }
-    NNDomainDecomposition dd(comm, *backend, types, options);
-    const StepResult      result  = dd.evaluate(held, heldX, box);
-    const StepTimings     timings = dd.lastTimings();
-    const auto            stats   = dd.stats();
-
-    // Forces to rank 0 in .gro order.
-    const int           mine = static_cast<int>(held.size());
-    std::vector<int>    counts(size), displs(size, 0);
+    const int        mine = static_cast<int>(held.size());
+    std::vector<int> counts(size), displs(size, 0), counts3(size), displs3(size, 0);
     MPI_Gather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
-    std::vector<int>    allHeld, counts3(size), displs3(size, 0);
-    std::vector<double> allForces;
-    if (rank == 0)
+    for (int r = 0; r < size; ++r)
     {
-        for (int r = 1; r < size; ++r)
-        {
-            displs[r] = displs[r - 1] + counts[r - 1];
-        }
-        for (int r = 0; r < size; ++r)
-        {
-            counts3[r] = 3 * counts[r];
-            displs3[r] = 3 * displs[r];
-        }
-        allHeld.resize(nnAtoms.size());
-        allForces.resize(3 * nnAtoms.size());
+        displs[r]  = r == 0 ? 0 : displs[r - 1] + counts[r - 1];
+        counts3[r] = 3 * counts[r];
+        displs3[r] = 3 * displs[r];
     }
+    std::vector<int>    allHeld(rank == 0 ? nnAtoms.size() : 0);
+    std::vector<double> allForces(3 * allHeld.size());
     MPI_Gatherv(held.data(), mine, MPI_INT, allHeld.data(), counts.data(), displs.data(), MPI_INT, 0, comm);
-    MPI_Gatherv(result.forces.data(), 3 * mine, MPI_DOUBLE, allForces.data(), counts3.data(),
-                displs3.data(), MPI_DOUBLE, 0, comm);
-    if (rank != 0)
-    {
-        return 0;
-    }
-    nlohmann::json forces = nlohmann::json::array();
-    std::vector<double> f(3 * gro.atoms.size(), 0.0);
+    MPI_Gatherv(heldForces.data(), 3 * mine, MPI_DOUBLE, allForces.data(), counts3.data(), displs3.data(),
+                MPI_DOUBLE, 0, comm);
+    std::vector<double> f(rank == 0 ? 3 * nAtoms : 0, 0.0);
     for (std::size_t j = 0; j < allHeld.size(); ++j)
     {
         std::copy_n(&allForces[3 * j], 3, &f[3 * static_cast<std::size_t>(nnAtoms[allHeld[j]])]);
     }
-    for (std::size_t i = 0; i < gro.atoms.size(); ++i)
+    return f;
+}
+
+nlohmann::json resultJson(const EvalArgs& args, const EvalSystem& system, const StepResult& result,
+                          const std::vector<double>& f, const NNDomainDecomposition& dd)
+{
+    const StepTimings timings = dd.lastTimings();
+    const auto        stats   = dd.stats();
+    nlohmann::json    forces  = nlohmann::json::array();
+    for (std::size_t i = 0; i < system.gro.atoms.size(); ++i)
     {
         forces.push_back({ f[3 * i], f[3 * i + 1], f[3 * i + 2] });
     }
     nlohmann::json out;
-    out["backend"]     = backend->describe();
+    out["backend"]     = system.backend->describe();
     out["structure"]   = args.structure;
     out["units"]       = { { "energy", "kJ/mol" }, { "forces", "kJ/mol/nm" }, { "virial", "kJ/mol" } };
-    out["n_atoms"]     = gro.atoms.size();
-    out["n_nn_atoms"]  = nnAtoms.size();
+    out["n_atoms"]     = system.gro.atoms.size();
+    out["n_nn_atoms"]  = system.nnAtoms.size();
     out["energy"]      = result.energy;
     out["forces"]      = forces;
     out["forces_note"] = "every atom of the structure in file order; atoms outside the NN group are zero";
@@ -222,14 +172,47 @@ int run(const EvalArgs& args)
                                      { "inference", timings.inference },
                                      { "reduction", timings.reduction },
                                      { "total", timings.total } };
+    return out;
+}
+
+int run(const EvalArgs& args)
+{
+    const MPI_Comm comm = MPI_COMM_WORLD; // the CLI owns the job; the library gets it as a parameter
+    int            rank = 0, size = 1;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    EvalSystem system;
+    runCollectively(comm, [&] { system = loadSystem(args, comm); });
+
+    Box box;
+    box.vectors        = system.gro.box;
+    const bool zeroBox = std::all_of(box.vectors.begin(), box.vectors.end(), [](double v) { return v == 0; });
+    box.periodic       = !(args.noPbc || zeroBox);
+    // Round-robin: NN atom k is held by rank k % size.
+    std::vector<int>    held;
+    std::vector<double> heldX;
+    for (int k = rank; k < static_cast<int>(system.nnAtoms.size()); k += size)
+    {
+        held.push_back(k);
+        const double* x = system.gro.atoms[system.nnAtoms[k]].x;
+        heldX.insert(heldX.end(), x, x + 3);
+    }
+    NNDomainDecomposition dd(comm, *system.backend, system.types, decompositionOptions(args));
+    const StepResult      result = dd.evaluate(held, heldX, box);
+    const std::vector<double> f =
+            forcesOnRoot(held, result.forces, system.nnAtoms, system.gro.atoms.size(), comm);
+    if (rank != 0)
+    {
+        return 0;
+    }
     std::ofstream file(args.output);
     if (!file)
     {
         throw Error("cannot write '" + args.output + "'; check the directory exists and is writable");
     }
-    file << out.dump(2) << '\n';
+    file << resultJson(args, system, result, f, dd).dump(2) << '\n';
     fmt::print("energy {:.10g} kJ/mol, {} NN atoms on {} ranks, written to {}\n", result.energy,
-               nnAtoms.size(), size, args.output);
+               system.nnAtoms.size(), size, args.output);
     return 0;
 }
 

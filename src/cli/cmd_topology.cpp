@@ -8,7 +8,7 @@
  */
 #include "cli/command.h"
 #include "common/error.h"
-#include "structure/structure.h"
+#include "structure/nn_selection.h"
 #include "topology/grompp.h"
 #include "topology/topology.h"
 
@@ -86,19 +86,10 @@ int runTopology(const Options& o)
     std::optional<std::vector<int>> nn;
     if (!o.index.empty())
     {
-        const auto groups = structure::readNdx(o.index);
-        const auto it     = groups.find(o.group);
-        if (it == groups.end())
-        {
-            std::string names;
-            for (const auto& [name, atoms] : groups)
-            {
-                names += (names.empty() ? "" : ", ") + name;
-            }
-            throw Error(o.index + " has no group '" + o.group + "' (groups: " + names
-                        + "); name the NN group with --group");
-        }
-        nn = it->second;
+        structure::NNGroupChoice group;
+        group.indexFile = o.index;
+        group.group     = o.group;
+        nn = structure::selectNNAtoms(group, static_cast<int>(topology::atomCount(input)), o.topology);
     }
     const auto result = topology::makeNnTopology(input, nn);
     std::ofstream out(o.output);
