@@ -41,6 +41,36 @@ nlohmann::json fitJson(const energy::LinearFit& f, std::optional<long> natoms)
     return j;
 }
 
+//! Prints the drift and fluctuation of the conserved energy with and without NN, and adds them
+//! to \p summary.
+void reportDrift(const energy::CombinedEnergies& combined, std::optional<long> natoms,
+                 const std::string& natomsFrom, nlohmann::json& summary)
+{
+    if (!combined.conserved)
+    {
+        std::printf("a drift needs at least 2 frames at different times\n");
+        return;
+    }
+    const auto& f = *combined.conserved;
+    std::printf("conserved energy + NN: drift %.6g kJ/mol/ps", f.slope);
+    if (natoms)
+    {
+        std::printf(" = %.6g kJ/mol/ps per atom (%ld atoms, from %s)", f.slope / static_cast<double>(*natoms),
+                    *natoms, natomsFrom.c_str());
+    }
+    else
+    {
+        std::printf(" (per atom: pass --atoms N)");
+    }
+    std::printf("; fluctuation (RMS about the linear fit) %.6g kJ/mol, RMS about the mean %.6g kJ/mol\n",
+                f.rmsAboutFit, f.rmsAboutMean);
+    const auto& g = *combined.conservedGromacs;
+    std::printf("GROMACS conserved energy alone (without NN): drift %.6g kJ/mol/ps, RMS about the fit %.6g kJ/mol\n",
+                g.slope, g.rmsAboutFit);
+    summary["conserved_plus_nn"] = fitJson(f, natoms);
+    summary["conserved_gromacs"] = fitJson(g, natoms);
+}
+
 int run(const Options& o)
 {
     int size = 1;
@@ -82,31 +112,7 @@ int run(const Options& o)
         std::printf("no \"Conserved En.\" in %s (NVE without coupling): the conserved energy is the total energy\n",
                     o.gmx.c_str());
     }
-    if (combined.conserved)
-    {
-        const auto& f = *combined.conserved;
-        std::printf("conserved energy + NN: drift %.6g kJ/mol/ps", f.slope);
-        if (natoms)
-        {
-            std::printf(" = %.6g kJ/mol/ps per atom (%ld atoms, from %s)", f.slope / static_cast<double>(*natoms),
-                        *natoms, natomsFrom.c_str());
-        }
-        else
-        {
-            std::printf(" (per atom: pass --atoms N)");
-        }
-        std::printf("; fluctuation (RMS about the linear fit) %.6g kJ/mol, RMS about the mean %.6g kJ/mol\n",
-                    f.rmsAboutFit, f.rmsAboutMean);
-        const auto& g = *combined.conservedGromacs;
-        std::printf("GROMACS conserved energy alone (without NN): drift %.6g kJ/mol/ps, RMS about the fit %.6g kJ/mol\n",
-                    g.slope, g.rmsAboutFit);
-        summary["conserved_plus_nn"] = fitJson(f, natoms);
-        summary["conserved_gromacs"] = fitJson(g, natoms);
-    }
-    else
-    {
-        std::printf("a drift needs at least 2 frames at different times\n");
-    }
+    reportDrift(combined, natoms, natomsFrom, summary);
     if (!o.json.empty())
     {
         std::ofstream j(o.json);

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <utility>
 #include <sstream>
 
 namespace dgmx::cli
@@ -41,46 +42,51 @@ std::string readText(const std::string& path)
     return s.str();
 }
 
-int runTopology(const Options& o)
+//! The topology to rewrite, preprocessed by gmx grompp -pp when a structure is given, and
+//! the name its messages should use.
+std::pair<std::string, std::string> topologyText(const Options& o)
 {
     namespace fs = std::filesystem;
-    std::string text       = readText(o.topology);
-    std::string parsedPath = o.topology;
-    if (!o.structure.empty())
+    const std::string text = readText(o.topology);
+    if (o.structure.empty())
     {
-        const fs::path work = fs::temp_directory_path() / ("deepmd-gromacs-topology-" + std::to_string(::getpid()));
-        topology::PreprocessRequest request;
-        request.gmx       = o.gmx;
-        request.topology  = o.topology;
-        request.structure = o.structure;
-        request.mdp       = o.mdp;
-        request.workDir   = work.string();
-        const auto pp     = topology::preprocessWithGrompp(request);
-        if (pp.exitCode != 0)
+        if (topology::needsPreprocessing(text))
         {
-            std::fprintf(stderr,
-                         "note: gmx grompp failed after preprocessing (not a topology problem; the final "
-                         "grompp run will report it again):\n%s\n",
-                         pp.failure.c_str());
+            throw Error(o.topology + " has preprocessor lines (#include, #define, #ifdef ...): give the structure "
+                                     "with -c conf.gro (and the mdp with -f if its `define =` matters) so that "
+                                     "`gmx grompp -pp` resolves them, or pass a topology written by gmx grompp -pp");
         }
-        text = readText(pp.preprocessed);
-        if (!o.keepPreprocessed.empty())
-        {
-            fs::copy_file(pp.preprocessed, o.keepPreprocessed, fs::copy_options::overwrite_existing);
-            parsedPath = o.keepPreprocessed;
-        }
-        else
-        {
-            parsedPath = o.topology + " (preprocessed by gmx grompp -pp)";
-        }
-        fs::remove_all(work);
+        return { text, o.topology };
     }
-    else if (topology::needsPreprocessing(text))
+    const fs::path work = fs::temp_directory_path() / ("deepmd-gromacs-topology-" + std::to_string(::getpid()));
+    topology::PreprocessRequest request;
+    request.gmx       = o.gmx;
+    request.topology  = o.topology;
+    request.structure = o.structure;
+    request.mdp       = o.mdp;
+    request.workDir   = work.string();
+    const auto pp     = topology::preprocessWithGrompp(request);
+    if (pp.exitCode != 0)
     {
-        throw Error(o.topology + " has preprocessor lines (#include, #define, #ifdef ...): give the structure "
-                                 "with -c conf.gro (and the mdp with -f if its `define =` matters) so that "
-                                 "`gmx grompp -pp` resolves them, or pass a topology written by gmx grompp -pp");
+        std::fprintf(stderr,
+                     "note: gmx grompp failed after preprocessing (not a topology problem; the final "
+                     "grompp run will report it again):\n%s\n",
+                     pp.failure.c_str());
     }
+    std::pair<std::string, std::string> result{ readText(pp.preprocessed),
+                                                o.topology + " (preprocessed by gmx grompp -pp)" };
+    if (!o.keepPreprocessed.empty())
+    {
+        fs::copy_file(pp.preprocessed, o.keepPreprocessed, fs::copy_options::overwrite_existing);
+        result.second = o.keepPreprocessed;
+    }
+    fs::remove_all(work);
+    return result;
+}
+
+int runTopology(const Options& o)
+{
+    const auto [text, parsedPath] = topologyText(o);
     const auto input = topology::parseTopology(text, parsedPath);
 
     std::optional<std::vector<int>> nn;

@@ -125,53 +125,41 @@ const std::map<std::string, Setter>& setters()
     };
     return table;
 }
-} // namespace
 
-PluginConfig parsePluginConfig(const std::string& text, const std::string& origin)
+//! The `key = value` of one non-blank line, checked against the keys and earlier lines.
+Line parseLine(const std::string& content, const std::string& origin, int number, std::map<std::string, int>& seenAt)
 {
-    PluginConfig       config;
-    config.sourcePath = origin;
-    std::istringstream in(text);
-    std::string        raw;
-    std::map<std::string, int> seenAt;
-    int                number = 0;
-    while (std::getline(in, raw))
+    const auto eq = content.find('=');
+    if (eq == std::string::npos)
     {
-        ++number;
-        const std::string content = trim(raw.substr(0, raw.find('#')));
-        if (content.empty())
-        {
-            continue;
-        }
-        const auto eq = content.find('=');
-        if (eq == std::string::npos)
-        {
-            throw Error(fmt::format("{}:{}: '{}' is not of the form `key = value`", origin, number, content));
-        }
-        Line line{ origin, number, trim(content.substr(0, eq)), trim(content.substr(eq + 1)) };
-        const auto it = setters().find(line.key);
-        if (it == setters().end())
-        {
-            std::vector<std::string> known;
-            for (const auto& [k, s] : setters())
-            {
-                known.push_back(k);
-            }
-            throw Error(fmt::format("{}:{}: unknown key '{}'; the keys are: {} (see the README, 'Plugin configuration keys')",
-                                    origin, number, line.key, joined(known)));
-        }
-        if (line.value.empty())
-        {
-            throw line.error("the value is empty");
-        }
-        if (const auto seen = seenAt.find(line.key); seen != seenAt.end())
-        {
-            throw line.error(fmt::format("'{}' was already set on line {}; give each key once", line.key,
-                                         seen->second));
-        }
-        seenAt[line.key] = number;
-        it->second(config, line);
+        throw Error(fmt::format("{}:{}: '{}' is not of the form `key = value`", origin, number, content));
     }
+    Line line{ origin, number, trim(content.substr(0, eq)), trim(content.substr(eq + 1)) };
+    if (setters().find(line.key) == setters().end())
+    {
+        std::vector<std::string> known;
+        for (const auto& [k, s] : setters())
+        {
+            known.push_back(k);
+        }
+        throw Error(fmt::format("{}:{}: unknown key '{}'; the keys are: {} (see the README, 'Plugin configuration keys')",
+                                origin, number, line.key, joined(known)));
+    }
+    if (line.value.empty())
+    {
+        throw line.error("the value is empty");
+    }
+    if (const auto seen = seenAt.find(line.key); seen != seenAt.end())
+    {
+        throw line.error(fmt::format("'{}' was already set on line {}; give each key once", line.key, seen->second));
+    }
+    seenAt[line.key] = number;
+    return line;
+}
+
+//! What must be set, and what must go together, once every line is read.
+void checkComplete(const PluginConfig& config, const std::string& origin)
+{
     if (config.backend.model.empty())
     {
         throw Error(origin + ": no `model = ...` line; name a DeePMD-kit model file (or `reference`)");
@@ -190,6 +178,28 @@ PluginConfig parsePluginConfig(const std::string& text, const std::string& origi
     {
         throw Error(origin + ": energy_file and log_file are the same file; give them different names");
     }
+}
+} // namespace
+
+PluginConfig parsePluginConfig(const std::string& text, const std::string& origin)
+{
+    PluginConfig               config;
+    config.sourcePath          = origin;
+    std::istringstream         in(text);
+    std::string                raw;
+    std::map<std::string, int> seenAt;
+    int                        number = 0;
+    while (std::getline(in, raw))
+    {
+        ++number;
+        const std::string content = trim(raw.substr(0, raw.find('#')));
+        if (!content.empty())
+        {
+            const Line line = parseLine(content, origin, number, seenAt);
+            setters().at(line.key)(config, line);
+        }
+    }
+    checkComplete(config, origin);
     return config;
 }
 
