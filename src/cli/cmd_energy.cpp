@@ -9,7 +9,6 @@
 #include "energy/xvg.h"
 
 #include <fmt/format.h>
-#include <mpi.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -73,12 +72,7 @@ void reportDrift(const energy::CombinedEnergies& combined, std::optional<long> n
 
 int run(const Options& o)
 {
-    int size = 1;
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (size > 1)
-    {
-        throw Error("`energy` is a serial command; run it without mpirun (or with -np 1)");
-    }
+    requireOneProcess("energy");
     const auto nn       = energy::readXvg(o.nn);
     const auto gmx      = energy::readXvg(o.gmx);
     const auto combined = energy::combineEnergies(nn, gmx, o.nn, o.gmx);

@@ -8,7 +8,6 @@
 #include "tpr/tpr_types.h"
 
 #include <fmt/format.h>
-#include <mpi.h>
 
 #include <cstdio>
 #include <map>
@@ -27,12 +26,7 @@ struct Options
 
 int run(const Options& o)
 {
-    int size = 1;
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (size > 1)
-    {
-        throw Error("`types` is a serial command; run it without mpirun (or with -np 1)");
-    }
+    requireOneProcess("types");
     const auto atoms      = tpr::readTprAtoms(o.tpr);
     const auto assignment = tpr::assignAtomTypes(atoms, o.tpr);
     for (const auto& note : assignment.notes)

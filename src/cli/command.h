@@ -23,6 +23,9 @@ struct CommandRegistration
 
 std::vector<CommandRegistration>& commandRegistry();
 
+//! Throws dgmx::Error when the tool runs on more than one MPI rank (for serial commands).
+void requireOneProcess(const std::string& command);
+
 struct RegisterCommand
 {
     RegisterCommand(std::string name, CommandSetup setup)

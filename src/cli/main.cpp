@@ -19,6 +19,16 @@ std::vector<CommandRegistration>& commandRegistry()
     static std::vector<CommandRegistration> registry;
     return registry;
 }
+
+void requireOneProcess(const std::string& command)
+{
+    int size = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (size > 1)
+    {
+        throw Error("`" + command + "` is a serial command; run it without mpirun (or with -np 1)");
+    }
+}
 } // namespace dgmx::cli
 
 int main(int argc, char** argv)
