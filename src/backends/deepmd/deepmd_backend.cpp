@@ -11,6 +11,7 @@
 #include "backends/deepmd/deepmd_library.h"
 #include "backends/deepmd/model_metadata.h"
 #include "common/error.h"
+#include "common/text.h"
 #include "common/units.h"
 
 #include <fmt/format.h>
@@ -208,11 +209,7 @@ public:
 
     [[nodiscard]] std::string describe() const override
     {
-        std::string types;
-        for (const auto& t : typeMap_)
-        {
-            types += (types.empty() ? "" : " ") + t;
-        }
+        const std::string types = joined(typeMap_, " ");
         return fmt::format(
                 "DeePMD-kit model {} ({}{}, {}, cutoff {:g} nm, types [{}]) via {} ({}); {} "
                 "call path; device: GPU index {} requested ({}; DeePMD-kit uses it modulo the "
