@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <sstream>
 
 namespace dgmx::energy
@@ -32,6 +34,10 @@ std::string keptPart(const std::string& path, double keepBelow)
     bool          haveHeader = false;
     while (std::getline(in, line))
     {
+        if (in.eof())
+        {
+            break; // an unterminated last line: a write cut short (disk full, killed)
+        }
         const std::string t = trim(line);
         double            x = 0;
         if (!t.empty() && (t.front() == '#' || t.front() == '@'))
@@ -55,8 +61,19 @@ XvgSeries::XvgSeries(const std::string& path, const std::string& text, XvgRowFor
     {
         throw Error("cannot write .xvg file '" + path + "'; check that the directory exists and is writable");
     }
+    errno = 0;
     out_ << text;
+    flushOrThrow();
+}
+
+void XvgSeries::flushOrThrow()
+{
     out_.flush();
+    if (!out_)
+    {
+        throw Error("writing .xvg file '" + path_ + "' failed: "
+                    + (errno != 0 ? std::strerror(errno) : "unknown error (disk full?)"));
+    }
 }
 
 XvgSeries XvgSeries::create(const std::string& path, const XvgFile& header, XvgRowFormat format)
@@ -77,11 +94,8 @@ void XvgSeries::append(double x, std::span<const double> values)
     {
         row += fmt::format(" {:{}.{}f}", v, format_.yWidth, format_.yDecimals);
     }
+    errno = 0;
     out_ << row << '\n';
-    out_.flush(); // so the file is complete even if the run is killed
-    if (!out_)
-    {
-        throw Error("writing .xvg file '" + path_ + "' failed (disk full?)");
-    }
+    flushOrThrow(); // so the file is complete even if the run is killed
 }
 } // namespace dgmx::energy

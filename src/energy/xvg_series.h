@@ -24,20 +24,22 @@ class XvgSeries
 {
 public:
     /*! Starts \p path afresh with \p header's comments, title, labels and legends (its rows
-     *  are not written). Throws dgmx::Error when the file cannot be written. */
+     *  are not written). Throws dgmx::Error when the file cannot be opened or written. */
     static XvgSeries create(const std::string& path, const XvgFile& header, XvgRowFormat format = {});
 
     /*! Continues \p path: keeps its header lines and the rows whose x is below \p keepBelow
-     *  (rows from there on were written past the checkpoint and come again), then appends. A
-     *  file with no header (missing or empty) is started afresh as create() does. */
+     *  (rows from there on were written past the checkpoint and come again), then appends. An
+     *  unterminated last line (a write cut short) is dropped. A file with no header (missing or
+     *  empty) is started afresh as create() does. */
     static XvgSeries resume(const std::string& path, const XvgFile& header, double keepBelow,
                             XvgRowFormat format = {});
 
-    //! Writes one row and flushes it. Throws dgmx::Error when writing fails.
+    //! Writes one row and flushes it. Throws dgmx::Error with the system's reason when writing fails.
     void append(double x, std::span<const double> values);
 
 private:
     XvgSeries(const std::string& path, const std::string& text, XvgRowFormat format);
+    void flushOrThrow();
 
     std::string   path_;
     std::ofstream out_;

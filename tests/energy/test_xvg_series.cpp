@@ -121,6 +121,33 @@ TEST(XvgSeries, ResumeDropsALineCutShortAfterTheContinuedStep)
     EXPECT_EQ(f.title, "t"); // the existing header is kept
 }
 
+TEST(XvgSeries, ResumeDropsAnUnterminatedLastLine)
+{
+    const std::string path = tempPath("xvgseries", "unterminated.xvg");
+    std::ofstream(path) << "@    title \"t\"\n 0.000 -1.0\n 0.002 -2";
+    {
+        auto series = energy::XvgSeries::resume(path, header(), 1.0);
+        series.append(0.002, std::vector<double>{ -5.0 });
+    }
+    const auto f = energy::readXvg(path);
+    ASSERT_EQ(f.rows.size(), 2u);
+    EXPECT_DOUBLE_EQ(f.rows[1][1], -5.0);
+}
+
+TEST(XvgSeries, FullDiskIsAClearError)
+{
+    if (!std::filesystem::exists("/dev/full"))
+    {
+        GTEST_SKIP() << "no /dev/full";
+    }
+    const std::string message = errorOf([] {
+        auto series = energy::XvgSeries::create("/dev/full", header());
+        series.append(0.0, std::vector<double>{ 1.0 });
+    });
+    EXPECT_NE(message.find("writing .xvg file '/dev/full' failed: No space left on device"), std::string::npos)
+            << message;
+}
+
 TEST(XvgSeries, UnwritablePathIsAClearError)
 {
     const std::string message = errorOf([] {
