@@ -46,6 +46,19 @@ void writeSteps(energy::XvgSeries& series, int from, int to)
     }
 }
 
+//! \p existing as the file, resumed keeping the rows below \p keepBelow, one row (x, y) appended:
+//! the file read back.
+energy::XvgFile resumedWith(const std::string& name, const std::string& existing, double keepBelow, double x, double y)
+{
+    const std::string path = tempPath("xvgseries", name);
+    std::ofstream(path) << existing;
+    {
+        auto series = energy::XvgSeries::resume(path, header(), keepBelow);
+        series.append(x, std::vector<double>{ y });
+    }
+    return energy::readXvg(path);
+}
+
 TEST(XvgSeries, HeaderThenFixedDecimalRowsReadBack)
 {
     const std::string path = tempPath("xvgseries", "new.xvg");
@@ -96,42 +109,23 @@ TEST(XvgSeries, ResumeWithoutAFileOrHeaderStartsAfresh)
     EXPECT_EQ(energy::readXvg(path).rows.size(), 2u);
     EXPECT_EQ(energy::readXvg(path).legends, std::vector<std::string>{ "NN energy" });
 
-    std::ofstream(path) << "0.0 1.0\n";
-    {
-        auto series = energy::XvgSeries::resume(path, header(), 1.0);
-        writeSteps(series, 5, 6);
-    }
-    const auto f = energy::readXvg(path);
-    ASSERT_EQ(f.rows.size(), 1u);
-    EXPECT_DOUBLE_EQ(f.rows[0][0], 0.01);
-    EXPECT_EQ(f.title, "NN energy");
+    const auto noHeader = resumedWith("no-header.xvg", "0.0 1.0\n", 1.0, 0.01, -5.0);
+    ASSERT_EQ(noHeader.rows.size(), 1u);
+    EXPECT_DOUBLE_EQ(noHeader.rows[0][0], 0.01);
+    EXPECT_EQ(noHeader.title, "NN energy");
 }
 
-TEST(XvgSeries, ResumeDropsALineCutShortAfterTheContinuedStep)
+TEST(XvgSeries, ResumeKeepsTheExistingHeaderAndDropsLaterAndCutLines)
 {
-    const std::string path = tempPath("xvgseries", "cut.xvg");
-    std::ofstream(path) << "# h\n@    title \"t\"\n 0.000 -1.0\n 0.002 -2.0\n 0.004 -3";
-    {
-        auto series = energy::XvgSeries::resume(path, header(), 0.003);
-        series.append(0.004, std::vector<double>{ -4.0 });
-    }
-    const auto f = energy::readXvg(path);
-    ASSERT_EQ(f.rows.size(), 3u);
-    EXPECT_DOUBLE_EQ(f.rows[2][1], -4.0);
-    EXPECT_EQ(f.title, "t"); // the existing header is kept
-}
-
-TEST(XvgSeries, ResumeDropsAnUnterminatedLastLine)
-{
-    const std::string path = tempPath("xvgseries", "unterminated.xvg");
-    std::ofstream(path) << "@    title \"t\"\n 0.000 -1.0\n 0.002 -2";
-    {
-        auto series = energy::XvgSeries::resume(path, header(), 1.0);
-        series.append(0.002, std::vector<double>{ -5.0 });
-    }
-    const auto f = energy::readXvg(path);
-    ASSERT_EQ(f.rows.size(), 2u);
-    EXPECT_DOUBLE_EQ(f.rows[1][1], -5.0);
+    const auto later = resumedWith("later.xvg", "# h\n@    title \"t\"\n 0.000 -1.0\n 0.002 -2.0\n 0.004 -3.0\n",
+                                   0.003, 0.004, -4.0);
+    ASSERT_EQ(later.rows.size(), 3u);
+    EXPECT_DOUBLE_EQ(later.rows[2][1], -4.0);
+    EXPECT_EQ(later.title, "t"); // the existing header is kept
+    // An unterminated last line is a write cut short: dropped even before the continued step.
+    const auto cut = resumedWith("cut.xvg", "@    title \"t\"\n 0.000 -1.0\n 0.002 -2", 1.0, 0.002, -5.0);
+    ASSERT_EQ(cut.rows.size(), 2u);
+    EXPECT_DOUBLE_EQ(cut.rows[1][1], -5.0);
 }
 
 TEST(XvgSeries, FullDiskIsAClearError)
