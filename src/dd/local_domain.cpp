@@ -3,8 +3,8 @@
  */
 #include "dd/local_domain.h"
 
+#include "common/clock.h"
 #include "common/nvtx.h"
-#include "dd/clock.h"
 
 #include <cmath>
 
@@ -74,7 +74,7 @@ bool LocalDomain::needRebuild(std::span<const double> x, const Box& box) const
 void LocalDomain::rebuild(std::span<const double> x, const Box& box, std::span<const double> weights)
 {
     built_           = false; // until every part below succeeded
-    const double t0  = seconds();
+    const double t0  = secondsNow();
     const double shell = options_.ghostShellCutoffs * cutoff_ + options_.skin;
     {
         DGMX_NVTX_RANGE("decomposition");
@@ -83,7 +83,7 @@ void LocalDomain::rebuild(std::span<const double> x, const Box& box, std::span<c
         partition_ = partitionAtoms(options_.method, geometry_, fractional_, weights, nRanks_);
         domain_    = buildDomainAtoms(geometry_, fractional_, wrapShift_, partition_, rank_, shell);
     }
-    decompositionSeconds_ = seconds() - t0;
+    decompositionSeconds_ = secondsNow() - t0;
     DGMX_NVTX_RANGE("neighbour search");
     entryTypes_.resize(domain_.entries.size());
     for (std::size_t e = 0; e < domain_.entries.size(); ++e)

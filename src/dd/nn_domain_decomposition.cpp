@@ -6,9 +6,9 @@
 #include "dd/nn_domain_decomposition.h"
 
 #include "backends/backend.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/nvtx.h"
-#include "dd/clock.h"
 #include "dd/collectives.h"
 #include "dd/coordinate_gather.h"
 #include "dd/force_reduction.h"
@@ -155,13 +155,13 @@ bool NNDomainDecomposition::Impl::decompose(const Box& box)
     const bool rebuilds = balance || domain.needRebuild(x, box);
     try
     {
-        const double t0 = dd::seconds();
+        const double t0 = secondsNow();
         if (balance)
         {
             balancer.rebalance(domain.partition().owner, step);
             ++stats.rebalances;
         }
-        timings.decomposition = dd::seconds() - t0;
+        timings.decomposition = secondsNow() - t0;
         if (rebuilds)
         {
             domainValid = false;
@@ -186,7 +186,7 @@ bool NNDomainDecomposition::Impl::decompose(const Box& box)
 double NNDomainDecomposition::Impl::infer(const Box& box, bool rebuilt)
 {
     DGMX_NVTX_RANGE("inference");
-    const double t0 = dd::seconds();
+    const double t0 = secondsNow();
     try
     {
         BackendInput in;
@@ -204,7 +204,7 @@ double NNDomainDecomposition::Impl::infer(const Box& box, bool rebuilt)
     {
         error = currentErrorMessage();
     }
-    return dd::seconds() - t0;
+    return secondsNow() - t0;
 }
 
 dd::StepSummary NNDomainDecomposition::Impl::summarise(double inferenceSeconds, double workSeconds) const
@@ -255,18 +255,18 @@ StepResult NNDomainDecomposition::Impl::evaluate(std::span<const int> nnIndices,
 {
     comm.resetCount();
     timings          = StepTimings{};
-    const double t0  = dd::seconds();
+    const double t0  = secondsNow();
     error            = validateInput(nnIndices, positions, box, nAtoms);
     const bool sent  = gather.gather(comm, nnIndices, positions, error); // throws if any rank failed
-    const double t1  = dd::seconds();
+    const double t1  = secondsNow();
     const bool rebuilt = decompose(box);
-    const double t2    = dd::seconds();
+    const double t2    = secondsNow();
     const double inferenceSeconds = error.empty() ? infer(box, rebuilt) : 0.0;
     if (!error.empty() || out.forces.size() != domain.positions().size())
     {
         out.forces.assign(domain.positions().size(), 0.0); // our share of the exchange: zeros
     }
-    const double     t3      = dd::seconds();
+    const double     t3      = secondsNow();
     dd::StepSummary  summary = summarise(inferenceSeconds, t3 - t1);
     dd::DomainForces mine;
     if (domainValid)
@@ -275,7 +275,7 @@ StepResult NNDomainDecomposition::Impl::evaluate(std::span<const int> nnIndices,
     }
     StepResult result;
     reducer.reduce(comm, mine, gather.holder(), nnIndices, rebuilt || sent, summary, result.forces);
-    const double t4 = dd::seconds();
+    const double t4 = secondsNow();
     if (const int failing = summary.lowestFailingRank(); failing >= 0)
     {
         comm.throwFailureOf(failing, error);
