@@ -123,14 +123,15 @@ def prepare(work: Path, model, steps, warmup):
     subprocess.run(["deepmd-gromacs", "types", "-s", "nn.tpr", "-o", "types.dat"], cwd=work, check=True,
                    capture_output=True)
     mdp = [l for l in (work / "md.mdp").read_text().splitlines() if not l.startswith(("nsteps", "nstxout"))]
-    mdp += [f"nsteps = {warmup + steps}", "nstxout-compressed = 0"]
-    (work / "peer.mdp").write_text("\n".join(mdp) + "\n")
-    subprocess.run(["gmx", "-quiet", "grompp", "-f", "peer.mdp", "-c", "conf.gro", "-p", "nn.top", "-o", "peer.tpr",
-                    "-maxwarn", "5"], cwd=work, check=True, capture_output=True)
+    for name, n in (("peer", warmup + steps), ("short", warmup)):  # short: start-up + warm-up only
+        (work / f"{name}.mdp").write_text("\n".join(mdp + [f"nsteps = {n}", "nstxout-compressed = 0"]) + "\n")
+        subprocess.run(["gmx", "-quiet", "grompp", "-f", f"{name}.mdp", "-c", "conf.gro", "-p", "nn.top", "-o",
+                        f"{name}.tpr", "-maxwarn", "5"], cwd=work, check=True, capture_output=True)
     (work / "deepmd.dat").write_text(f"model = {model}\ntypes = types.dat\nenergy_interval = 0\n"
                                      "omp_threads = 1\nintra_op_threads = 1\nlog_file = deepmd-gromacs.log\n")
     write_lammps_data(work / "conf.gro", work / "water.data")
     (work / "in.time").write_text(lammps_input(model, steps, warmup, False))
+    (work / "in.short").write_text(lammps_input(model, 0, warmup, False).replace("run 0\n", ""))
     (work / "in.forces").write_text(lammps_input(model, 0, 0, True))
 
 
@@ -156,40 +157,53 @@ def parse_plugin_summary(text):
     return phases
 
 
-def run_gromacs(work, ranks, steps, warmup, extra_env=None, kernel_env=None):
+def per_step(full, short, steps):
+    """CPU time (user + sys, all ranks) and minor faults per timed step: the full run minus a
+    run of only start-up and warm-up, so the figures hold on a busy machine."""
+    cpu = (full["user_s"] + full["sys_s"] - short["user_s"] - short["sys_s"]) / steps
+    return {"cpu_ms_per_step": 1e3 * cpu, "sys_ms_per_step": 1e3 * (full["sys_s"] - short["sys_s"]) / steps,
+            "minor_faults_per_step": (full["minor_faults"] - short["minor_faults"]) / steps}
+
+
+def run_gromacs(work, ranks, steps, warmup, extra_env=None):
     env = thread_env(extra_env)
     env["PLUMED_KERNEL"] = subprocess.run(["deepmd-gromacs", "plugin-path"], capture_output=True, text=True,
                                           check=True).stdout.strip()
-    env.update(kernel_env or {})
-    cmd = ["mpirun", "-np", str(ranks), "--bind-to", "none", "gmx_mpi", "-quiet", "mdrun", "-s", "peer.tpr",
-           "-deffnm", f"peer{ranks}", "-plumed", "deepmd.dat", "-ntomp", "1", "-resetstep", str(warmup)]
-    if ranks > 1:
-        cmd += ["-dd", str(ranks), "1", "1"]
-    text, usage = timed(cmd, work, env, f"gmx{ranks}.out")
+    usage = {}
+    for name in ("short", "peer"):
+        cmd = ["mpirun", "-np", str(ranks), "--bind-to", "none", "gmx_mpi", "-quiet", "mdrun", "-s", f"{name}.tpr",
+               "-deffnm", f"{name}{ranks}", "-plumed", "deepmd.dat", "-ntomp", "1", "-resetstep", str(warmup)]
+        if ranks > 1:
+            cmd += ["-dd", str(ranks), "1", "1"]
+        text, usage[name] = timed(cmd, work, env, f"gmx-{name}{ranks}.out")
     wall = re.search(r"^\s+Time:\s+([\d.]+)\s+([\d.]+)", (Path(work) / f"peer{ranks}.log").read_text(), re.M)
-    return {"ms_per_step": 1e3 * float(wall.group(2)) / steps, "phases": parse_plugin_summary(text), **usage}
+    return {"ms_per_step": 1e3 * float(wall.group(2)) / steps, "phases": parse_plugin_summary(text),
+            **per_step(usage["peer"], usage["short"], steps), "full_run": usage["peer"], "short_run": usage["short"]}
 
 
-def run_lammps(work, venv, ranks):
-    env = thread_env({
+def lammps_env(venv):
+    return thread_env({
         "LD_PRELOAD": ":".join(str(TORCH_LIB / l) for l in ("libc10.so", "libtorch_cpu.so", "libtorch.so")),
         "LD_LIBRARY_PATH": ":".join([str(venv / "lib"), str(DEEPMD_LIB), str(TORCH_LIB),
                                      os.environ.get("LD_LIBRARY_PATH", "")]),
         "PATH": str(venv / "bin") + ":" + os.environ["PATH"]})
-    cmd = [str(venv / "bin" / "mpiexec.hydra"), "-n", str(ranks), str(venv / "bin" / "lmp"), "-in", "in.time",
-           "-log", f"lammps{ranks}.log"]
-    text, usage = timed(cmd, work, env, f"lmp{ranks}.out")
+
+
+def run_lammps(work, venv, ranks, steps):
+    usage = {}
+    for name in ("short", "time"):
+        cmd = [str(venv / "bin" / "mpiexec.hydra"), "-n", str(ranks), str(venv / "bin" / "lmp"), "-in", f"in.{name}",
+               "-log", f"lammps-{name}{ranks}.log"]
+        text, usage[name] = timed(cmd, work, lammps_env(venv), f"lmp-{name}{ranks}.out")
     loops = re.findall(r"Loop time of ([\d.eE+-]+) on \d+ procs for (\d+) steps", text)
     seconds, nsteps = float(loops[-1][0]), int(loops[-1][1])
-    return {"ms_per_step": 1e3 * seconds / nsteps, **usage}
+    return {"ms_per_step": 1e3 * seconds / nsteps, **per_step(usage["time"], usage["short"], steps),
+            "full_run": usage["time"], "short_run": usage["short"]}
 
 
 def check_forces(work, venv, model):
     """One frame: LAMMPS's forces (run 0) against deepmd-gromacs eval of the same coordinates."""
-    env = thread_env({
-        "LD_PRELOAD": ":".join(str(TORCH_LIB / l) for l in ("libc10.so", "libtorch_cpu.so", "libtorch.so")),
-        "LD_LIBRARY_PATH": ":".join([str(venv / "lib"), str(DEEPMD_LIB), str(TORCH_LIB),
-                                     os.environ.get("LD_LIBRARY_PATH", "")])})
+    env = lammps_env(venv)
     timed([str(venv / "bin" / "mpiexec.hydra"), "-n", "1", str(venv / "bin" / "lmp"), "-in", "in.forces",
            "-log", "lammps-forces.log"], work, env, "lmp-forces.out")
     lines = (Path(work) / "forces.dump").read_text().splitlines()
@@ -206,16 +220,20 @@ def check_forces(work, venv, model):
 
 
 def malloc_variants():
-    """Allocator settings for gmx_mpi, by name: (environment, extra plugin-off flag)."""
+    """Allocator settings for gmx_mpi, by name: environment of the run. The plugin's own
+    tuning (src/plugin/malloc_tuning.cpp) is switched off in all but "default"."""
+    off = {"DEEPMD_GROMACS_MALLOC_TUNING": "0"}
+    huge = str(1 << 32)
     return {
         "default": {},
-        "no-tuning": {"DEEPMD_GROMACS_MALLOC_TUNING": "0"},
-        "glibc-hugetlb": {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1", "DEEPMD_GROMACS_MALLOC_TUNING": "0"},
-        "glibc-thresholds": {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=1073741824:"
-                                               "glibc.malloc.trim_threshold=4294967296",
-                             "DEEPMD_GROMACS_MALLOC_TUNING": "0"},
-        "jemalloc": {"LD_PRELOAD": str(LIBC / "libjemalloc.so.2"), "DEEPMD_GROMACS_MALLOC_TUNING": "0"},
-        "tcmalloc": {"LD_PRELOAD": str(LIBC / "libtcmalloc_minimal.so.4"), "DEEPMD_GROMACS_MALLOC_TUNING": "0"},
+        "no-tuning": off,
+        "glibc-hugetlb": {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1", **off},
+        "glibc-thresholds": {"GLIBC_TUNABLES": f"glibc.malloc.mmap_threshold={32 << 20}:"
+                                               f"glibc.malloc.trim_threshold={huge}", **off},
+        "glibc-no-mmap": {"GLIBC_TUNABLES": f"glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold={huge}", **off},
+        "jemalloc": {"LD_PRELOAD": str(LIBC / "libjemalloc.so.2"), **off},
+        "tcmalloc": {"LD_PRELOAD": str(LIBC / "libtcmalloc_minimal.so.4"), **off},
+        "default+hugetlb": {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"},
     }
 
 
@@ -252,12 +270,14 @@ def main():
                 r = run_gromacs(a.work, ranks, a.steps, a.warmup, variants[v])
                 result["runs"].append({"round": rnd, "code": "gromacs", "variant": v, "ranks": ranks, **r})
                 print(f"round {rnd} gromacs[{v}] {ranks} rank(s): {r['ms_per_step']:.1f} ms/step, "
-                      f"{r['minor_faults']} minor faults", file=sys.stderr)
+                      f"{r['cpu_ms_per_step']:.1f} CPU ms/step, {r['minor_faults_per_step']:.0f} faults/step",
+                      file=sys.stderr, flush=True)
             if not a.no_lammps:
-                r = run_lammps(a.work, a.venv, ranks)
+                r = run_lammps(a.work, a.venv, ranks, a.steps)
                 result["runs"].append({"round": rnd, "code": "lammps", "variant": "-", "ranks": ranks, **r})
                 print(f"round {rnd} lammps {ranks} rank(s): {r['ms_per_step']:.1f} ms/step, "
-                      f"{r['minor_faults']} minor faults", file=sys.stderr)
+                      f"{r['cpu_ms_per_step']:.1f} CPU ms/step, {r['minor_faults_per_step']:.0f} faults/step",
+                      file=sys.stderr, flush=True)
     atoms = result.get("forces", {}).get("atoms") or len(read_gro(a.work / "conf.gro")[0])
     for r in result["runs"]:
         r["atom_steps_per_s"] = atoms * 1e3 / r["ms_per_step"]
