@@ -149,7 +149,7 @@ def main():
                            "--warmup", "2", "-o", str(a.stages / "peer.json")])
     st.run("malloc", peer + ["--work", str(a.stages / "malloc-work"), "--ranks", "1", "--steps", str(a.malloc_steps),
                              "--warmup", "1", "--no-lammps", "--variants", "no-tuning", "default", "default+hugetlb",
-                             "glibc-hugetlb", "glibc-no-mmap", "tcmalloc", "jemalloc", "-o", str(a.stages / "malloc.json")])
+                             "glibc-hugetlb", "tcmalloc", "glibc-no-mmap", "-o", str(a.stages / "malloc.json")])
 
     info["machine"]["load_average_at_end"] = os.getloadavg()
     info["stages"] = st.log
