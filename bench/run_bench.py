@@ -145,8 +145,10 @@ def main():
     peer = [sys.executable, str(REPO / "bench/peer/peer.py"), "run", "--model", dpa1]
     if a.peer_venv:
         peer += ["--venv", a.peer_venv]
+    # GROMACS as shipped ("default") and with libtorch's own BLAS first ("torch-blas": see
+    # docs/performance.md), each interleaved with LAMMPS.
     st.run("peer", peer + ["--work", str(a.stages / "peer-work"), "--ranks", "1", "2", "--steps", str(a.peer_steps),
-                           "--warmup", "2", "-o", str(a.stages / "peer.json")])
+                           "--warmup", "2", "--variants", "default", "torch-blas", "-o", str(a.stages / "peer.json")])
     st.run("malloc", peer + ["--work", str(a.stages / "malloc-work"), "--ranks", "1", "--steps", str(a.malloc_steps),
                              "--warmup", "1", "--no-lammps", "--variants", "no-tuning", "default", "default+hugetlb",
                              "glibc-hugetlb", "tcmalloc", "glibc-no-mmap", "-o", str(a.stages / "malloc.json")])

@@ -179,20 +179,21 @@ def cubic_ghost_ratio(owned, shell_nm=0.7, density=100.0):
 
 
 def cpu_check(model, peer):
-    """The CPU model's step time against the measured gmx_mpi runs (plugin summary counts)."""
+    """The CPU model (standalone inference_scan, CPU time) against the gmx_mpi runs: CPU time
+    per step per rank (the wall times of a busy machine are mostly waiting), counts from the
+    plugin's summary."""
     out = []
     for run in peer.get("runs", []):
-        if run["code"] != "gromacs" or run.get("variant") != "default":
+        if run["code"] != "gromacs" or not run.get("phases"):
             continue
-        ph = run["phases"]
-        pairs = [tuple(int(v) for v in s.split("+")) for s in ph.get("owned_ghost_per_rank", [])]
+        pairs = [tuple(int(v) for v in s.split("+")) for s in run["phases"].get("owned_ghost_per_rank", [])]
         if not pairs:
             continue
-        predicted = max(model.c0 + model.a * o + model.b * g for o, g in pairs)
-        out.append({"ranks": run["ranks"], "owned_ghost_per_rank": pairs,
-                    "measured_inference_ms": ph.get("inference_ms"), "measured_step_ms": run["ms_per_step"],
-                    "projected_inference_ms": 1e3 * predicted,
-                    "ratio_measured_over_projected": ph.get("inference_ms", float("nan")) / (1e3 * predicted)})
+        predicted = 1e3 * max(model.c0 + model.a * o + model.b * g for o, g in pairs)
+        measured = run["cpu_ms_per_step"] / run["ranks"]
+        out.append({"ranks": run["ranks"], "variant": run["variant"], "owned_ghost_per_rank": pairs,
+                    "measured_cpu_ms_per_rank_step": measured, "projected_ms": predicted,
+                    "ratio_measured_over_projected": measured / predicted})
     return out
 
 
@@ -219,13 +220,17 @@ def goals(res, peer, counts):
                      "figure": f"{100 * layer / ph['total_ms']:.3f} % (gather + reduction + neighbour search + glue, "
                                f"{layer:.2f} of {ph['total_ms']:.0f} ms)", "label": "measured",
                      "met": layer / ph["total_ms"] <= 0.05})
+    tb = {r["ranks"]: r for r in peer.get("runs", []) if r["code"] == "gromacs" and r.get("variant") == "torch-blas"}
     for p in (1, 2):
         if p in g and p in lmp:
-            wall = g[p]["ms_per_step"] / lmp[p]["ms_per_step"]
             cpu = g[p]["cpu_ms_per_step"] / lmp[p]["cpu_ms_per_step"]
+            fig = (f"as shipped {cpu:.2f}x CPU time per step "
+                   f"({g[p]['ms_per_step'] / lmp[p]['ms_per_step']:.2f}x wall)")
+            if p in tb:
+                fig += (f"; libtorch's BLAS first (LD_PRELOAD) {tb[p]['cpu_ms_per_step'] / lmp[p]['cpu_ms_per_step']:.2f}x "
+                        f"({tb[p]['ms_per_step'] / lmp[p]['ms_per_step']:.2f}x wall)")
             rows.append({"goal": f"time per step <= 1.0x LAMMPS + DeePMD-kit at {p} rank(s)",
-                         "figure": f"{cpu:.2f}x CPU time per step, {wall:.2f}x wall (interleaved, busy machine)",
-                         "label": "measured", "met": cpu <= 1.0})
+                         "figure": fig + "; interleaved, busy machine", "label": "measured", "met": cpu <= 1.0})
     eff = {r["ranks"]: r["efficiency"] for r in res["strong"]["gpu_ours"]}
     rows.append({"goal": "strong-scaling efficiency >= 80 % at 16 and >= 60 % at 32 (15,668-atom class)",
                  "figure": f"{100 * eff[16]:.0f} % at 16, {100 * eff[32]:.0f} % at 32 "

@@ -146,7 +146,8 @@ def parse_plugin_summary(text):
         return {}
     keys = ["total", "communication", "gather", "reduction", "neighbour_search", "inference"]
     phases = {k + "_ms": float(v) for k, v in zip(keys, m.groups())}
-    for name, pattern in [("wait_ms", r"wait(?:ing)?[^\d]*([\d.]+)"), ("engine_glue_ms", r"engine glue ([\d.]+)"),
+    text = text[m.start():]  # the summary only (GROMACS's own output may say "wait")
+    for name, pattern in [("wait_ms", r"wait[a-z ]*?([\d.]+)"), ("engine_glue_ms", r"engine glue ([\d.]+)"),
                           ("imbalance_mean", r"imbalance \(max/mean over ranks\): mean ([\d.]+)")]:
         mm = re.search(pattern, text)
         if mm:
@@ -172,7 +173,8 @@ def run_gromacs(work, ranks, steps, warmup, extra_env=None):
     usage = {}
     for name in ("short", "peer"):
         cmd = ["mpirun", "-np", str(ranks), "--bind-to", "none", "gmx_mpi", "-quiet", "mdrun", "-s", f"{name}.tpr",
-               "-deffnm", f"{name}{ranks}", "-plumed", "deepmd.dat", "-ntomp", "1", "-resetstep", str(warmup)]
+               "-deffnm", f"{name}{ranks}", "-plumed", "deepmd.dat", "-ntomp", "1", "-resetstep", str(warmup),
+               "-pin", "off"]  # as LAMMPS: GROMACS pins when ranks fill the node, harmful on a shared one
         if ranks > 1:
             cmd += ["-dd", str(ranks), "1", "1"]
         text, usage[name] = timed(cmd, work, env, f"gmx-{name}{ranks}.out")
@@ -234,6 +236,11 @@ def malloc_variants():
         "jemalloc": {"LD_PRELOAD": str(LIBC / "libjemalloc.so.2"), **off},
         "tcmalloc": {"LD_PRELOAD": str(LIBC / "libtcmalloc_minimal.so.4"), **off},
         "default+hugetlb": {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"},
+        # gmx_mpi links Debian's reference BLAS (libblas.so.3); loaded first, its dgemm_
+        # serves libtorch's BLAS calls unless libtorch_cpu.so (MKL inside) comes first.
+        "torch-blas": {"LD_PRELOAD": str(TORCH_LIB / "libtorch_cpu.so")},
+        "torch-blas+hugetlb": {"LD_PRELOAD": str(TORCH_LIB / "libtorch_cpu.so"),
+                               "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"},
     }
 
 
