@@ -53,6 +53,9 @@ class Stages:
         cached = out.exists() and key.exists() and key.read_text() == text
         forced = "all" in self.force or name in self.force or name.split("_")[0] in self.force
         if not selected:
+            if out.exists():
+                self.log.append({"stage": name, "cached": True,
+                                 "command": key.read_text() if key.exists() else "unknown"})
             return json.loads(out.read_text()) if out.exists() else None
         if cached and not forced:
             self.log.append({"stage": name, "cached": True, "command": text})

@@ -262,9 +262,9 @@ def plots(results, out):
         ax.plot([r["ranks"] for r in rows], [100 * r["efficiency"] for r in rows], style, label=label)
     pub = PUBLISHED["strong_efficiency"]
     ax.plot(list(pub), [100 * v for v in pub.values()], "k*", ms=12, label="published (measured, A100/MI250x)")
-    for m in results.get("measured_strong", []):
-        ax.plot(m["ranks"], 100 * m["efficiency"], "rD", ms=8,
-                label="ours in gmx_mpi, 528-atom water (measured, this CPU)" if m["ranks"] == 2 else None)
+    for m, mark in zip(results.get("measured_strong", []), ("rD", "mD")):
+        ax.plot(m["ranks"], 100 * m["efficiency"], mark, ms=8,
+                label=f"ours in gmx_mpi [{m['variant']}], 528-atom water (measured, CPU time, this CPU)")
     ax.set(xscale="log", xlabel="ranks (devices)", ylabel="strong-scaling efficiency (%)", ylim=(0, 110),
            title=f"strong scaling, {results['systems']['protein']['atoms']}-atom solvated protein")
     ax.set_xticks([1, 2, 4, 8, 16, 32, 64], labels=["1", "2", "4", "8", "16", "32", "64"])
@@ -368,9 +368,14 @@ def main():
     res["gather_limit"] = {"label": "projected (GPU-like)", "grid": gather_limit(
         gpu, [15668, 100000, 1000000, 10000000], [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], cubic_ghost_ratio)}
     g = {r["ranks"]: r for r in peer.get("runs", []) if r["code"] == "gromacs" and r.get("variant") == "default"}
-    if 1 in g and 2 in g:
-        res["measured_strong"] = [{"ranks": 2, "efficiency": g[1]["ms_per_step"] / (2 * g[2]["ms_per_step"]),
-                                   "label": "measured (528-atom water, gmx_mpi, busy machine)"}]
+    res["measured_strong"] = []
+    for v in ("default", "torch-blas"):
+        runs = {r["ranks"]: r for r in peer.get("runs", []) if r["code"] == "gromacs" and r.get("variant") == v}
+        if 1 in runs and 2 in runs:  # work efficiency: CPU time of 1 rank / CPU time of both ranks
+            res["measured_strong"].append({
+                "ranks": 2, "variant": v, "efficiency": runs[1]["cpu_ms_per_step"] / runs[2]["cpu_ms_per_step"],
+                "wall_efficiency": runs[1]["ms_per_step"] / (2 * runs[2]["ms_per_step"]),
+                "label": "measured (528-atom water, gmx_mpi, CPU time; wall times of the busy machine not comparable)"})
     res["measured_phases"] = []
     for p, r in sorted(g.items()):
         ph = r["phases"]
