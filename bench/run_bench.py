@@ -100,7 +100,7 @@ def meta(argv):
                          "deepmd_kit": first_line("python3 -c 'import deepmd; print(deepmd.__version__)'"),
                          "torch": first_line("python3 -c 'import torch; print(torch.__version__)'"),
                          "mpi": first_line("mpirun --version 2>&1"),
-                         "commit": first_line(f"git -C {REPO} rev-parse HEAD 2>/dev/null || echo none")}}
+                         "commit": first_line(f"git -c safe.directory='*' -C {REPO} rev-parse HEAD 2>/dev/null || echo none")}}
 
 
 def main():
