@@ -6,6 +6,7 @@
  * to the host's error handler, which makes GROMACS stop with our message.
  */
 #include "plugin/gromacs_log.h"
+#include "plugin/malloc_tuning.h"
 #include "plugin/nn_force_provider.h"
 #include "plugin/plugin_config.h"
 #include "plugin/plumed_abi.h"
@@ -320,6 +321,7 @@ void KernelSession::init()
         // gmx_mpi, so it is valid here (unlike MPI_COMM_WORLD).
         MPI_Comm_dup(MPI_COMM_SELF, &comm_);
     }
+    const std::string mallocNote = tuneMalloc(); // before the model allocates: docs/performance.md
     if (natoms_ <= 0)
     {
         throw Error("init came before setNatoms; the host does not speak GROMACS 2025's PLUMED interface");
@@ -334,6 +336,12 @@ void KernelSession::init()
     runCollectively(comm_, [&] { config = readPluginConfig(plumedDat_); });
     provider_    = std::make_unique<NNForceProvider>(config, setup);
     initialized_ = true;
+    int rank     = 0;
+    MPI_Comm_rank(comm_, &rank);
+    if (rank == 0)
+    {
+        fmt::print(stderr, "deepmd-gromacs: {}\n", mallocNote);
+    }
 }
 
 template<typename Real>
