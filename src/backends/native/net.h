@@ -1,0 +1,223 @@
+/*! \file
+ * \brief Networks of a model in the engine's precision T: batched forward over rows with
+ * what the backward pass needs kept, and the reverse pass to the inputs (no weight
+ * gradients). Layer rule as DeePMD-kit's NativeLayer: y = resnet(x) + idt * act(x W + b).
+ */
+#pragma once
+
+#include "backends/native/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace dgmx::native
+{
+template <typename T>
+struct LayerT
+{
+    int            in = 0, out = 0;
+    std::vector<T> w, b, idt; //!< w: in x out row-major; b, idt: out or empty
+    Activation     activation = Activation::Linear;
+    int            resnet     = 0; //!< 0 none, 1 y += x, 2 y += [x, x]
+};
+
+//! Activation value and derivative at z.
+template <typename T>
+inline void activate(Activation a, T z, T& y, T& dy)
+{
+    switch (a)
+    {
+        case Activation::Linear: y = z; dy = T(1); return;
+        case Activation::Tanh: y = std::tanh(z); dy = T(1) - y * y; return;
+        case Activation::Relu: y = z > 0 ? z : T(0); dy = z > 0 ? T(1) : T(0); return;
+        case Activation::Gelu:
+        {
+            const T c = T(0.7978845608028654), k = T(0.044715); // sqrt(2/pi)
+            const T t = std::tanh(c * (z + k * z * z * z));
+            y  = T(0.5) * z * (T(1) + t);
+            dy = T(0.5) * (T(1) + t) + T(0.5) * z * (T(1) - t * t) * c * (T(1) + T(3) * k * z * z);
+            return;
+        }
+        case Activation::Sigmoid: y = T(1) / (T(1) + std::exp(-z)); dy = y * (T(1) - y); return;
+        case Activation::Silu:
+        {
+            const T s = T(1) / (T(1) + std::exp(-z));
+            y  = z * s;
+            dy = s + z * s * (T(1) - s);
+            return;
+        }
+        case Activation::Softplus:
+            y  = std::log1p(std::exp(-std::abs(z))) + std::max(z, T(0));
+            dy = T(1) / (T(1) + std::exp(-z));
+            return;
+    }
+}
+
+template <typename T>
+class NetT
+{
+public:
+    NetT() = default;
+    explicit NetT(const Net& net)
+    {
+        for (const auto& l : net.layers)
+        {
+            LayerT<T> t;
+            t.in = l.in;
+            t.out = l.out;
+            t.w.assign(l.w.begin(), l.w.end());
+            t.b.assign(l.b.begin(), l.b.end());
+            t.idt.assign(l.idt.begin(), l.idt.end());
+            t.activation = l.activation;
+            t.resnet = !l.resnet ? 0 : (l.out == l.in ? 1 : (l.out == 2 * l.in ? 2 : 0));
+            layers_.push_back(std::move(t));
+            stored_ += static_cast<std::size_t>(l.out);
+        }
+    }
+    [[nodiscard]] int inDim() const { return layers_.front().in; }
+    [[nodiscard]] int outDim() const { return layers_.back().out; }
+    //! Values kept per row by forward() for backward(): outputs and activation slopes.
+    [[nodiscard]] std::size_t storedPerRow() const { return 2 * stored_; }
+    [[nodiscard]] int maxWidth() const
+    {
+        int m = inDim();
+        for (const auto& l : layers_) m = std::max(m, l.out);
+        return m;
+    }
+
+    /*! Forward over \p rows inputs x (rows x inDim). \p keep (rows x storedPerRow()) receives
+     *  each layer's output then its slope (idt * act'); the net's output is the last layer's
+     *  output in keep, returned as a pointer with row stride storedPerRow(). */
+    const T* forward(const T* x, int rows, T* keep) const
+    {
+        const std::size_t stride = storedPerRow();
+        std::size_t       offset = 0;
+        const T*          in     = x;
+        std::size_t       inStride = static_cast<std::size_t>(inDim());
+        for (const auto& l : layers_)
+        {
+            for (int r = 0; r < rows; ++r)
+            {
+                const T* xr = in + r * inStride;
+                T*       y  = keep + r * stride + offset;
+                T*       dy = y + stored_;
+                layerForwardRow(l, xr, y, dy);
+            }
+            in       = keep + offset;
+            inStride = stride;
+            offset += static_cast<std::size_t>(l.out);
+        }
+        return in;
+    }
+
+    /*! Backward: given dE/d(output) (rows x outDim, stride \p gStride) and the kept values,
+     *  writes dE/d(input) (rows x inDim) to \p gx. \p work: 2 * maxWidth() per call. */
+    void backward(const T* keep, const T* gOut, int gStride, int rows, T* gx, T* work) const
+    {
+        const std::size_t stride = storedPerRow();
+        const int         w      = maxWidth();
+        for (int r = 0; r < rows; ++r)
+        {
+            T* g    = work;
+            T* next = work + w;
+            std::copy(gOut + r * gStride, gOut + r * gStride + outDim(), g);
+            std::size_t offset = stored_;
+            for (int li = static_cast<int>(layers_.size()) - 1; li >= 0; --li)
+            {
+                const auto& l = layers_[li];
+                offset -= static_cast<std::size_t>(l.out);
+                const T* dy = keep + r * stride + stored_ + offset;
+                layerBackwardRow(l, dy, g, next);
+                std::swap(g, next);
+            }
+            std::copy(g, g + inDim(), gx + r * inDim());
+        }
+    }
+
+private:
+    static void layerForwardRow(const LayerT<T>& l, const T* x, T* y, T* dy)
+    {
+        for (int o = 0; o < l.out; ++o)
+        {
+            y[o] = l.b.empty() ? T(0) : l.b[o];
+        }
+        for (int i = 0; i < l.in; ++i)
+        {
+            const T  xi = x[i];
+            const T* wi = l.w.data() + static_cast<std::size_t>(i) * l.out;
+            for (int o = 0; o < l.out; ++o)
+            {
+                y[o] += xi * wi[o];
+            }
+        }
+        for (int o = 0; o < l.out; ++o)
+        {
+            T a = 0, da = 0;
+            activate(l.activation, y[o], a, da);
+            if (!l.idt.empty())
+            {
+                a *= l.idt[o];
+                da *= l.idt[o];
+            }
+            y[o]  = a;
+            dy[o] = da;
+        }
+        if (l.resnet == 1)
+        {
+            for (int o = 0; o < l.out; ++o) y[o] += x[o];
+        }
+        else if (l.resnet == 2)
+        {
+            for (int o = 0; o < l.out; ++o) y[o] += x[o % l.in];
+        }
+    }
+
+    //! g: dE/dy (out) -> gx: dE/dx (in).
+    static void layerBackwardRow(const LayerT<T>& l, const T* dy, const T* g, T* gx)
+    {
+        T gz[1024];
+        T* z = gz;
+        std::vector<T> big;
+        if (l.out > 1024)
+        {
+            big.resize(static_cast<std::size_t>(l.out));
+            z = big.data();
+        }
+        for (int o = 0; o < l.out; ++o)
+        {
+            z[o] = g[o] * dy[o];
+        }
+        for (int i = 0; i < l.in; ++i)
+        {
+            const T* wi = l.w.data() + static_cast<std::size_t>(i) * l.out;
+            T        s  = 0;
+            for (int o = 0; o < l.out; ++o)
+            {
+                s += wi[o] * z[o];
+            }
+            gx[i] = s;
+        }
+        if (l.resnet == 1)
+        {
+            for (int i = 0; i < l.in; ++i) gx[i] += g[i];
+        }
+        else if (l.resnet == 2)
+        {
+            for (int i = 0; i < l.in; ++i) gx[i] += g[i] + g[i + l.in];
+        }
+    }
+
+    std::vector<LayerT<T>> layers_;
+    std::size_t            stored_ = 0;
+};
+
+//! Plain double evaluation of a net on one input, for constants computed at load time.
+inline void evaluateNetDouble(const Net& net, const std::vector<double>& x, std::vector<double>& y)
+{
+    const NetT<double>  n(net);
+    std::vector<double> keep(n.storedPerRow());
+    const double*       out = n.forward(x.data(), 1, keep.data());
+    y.assign(out, out + n.outDim());
+}
+} // namespace dgmx::native
