@@ -354,7 +354,8 @@ void readFitting(const Reader& r, const json& f, int ntypes, int dimDescriptor, 
         }
     }
     out.biasAtomE = r.array(f, "bias_atom_e", where, static_cast<std::size_t>(ntypes));
-    out.excluded  = r.typeMask(r.at(f, "exclude_types", where), ntypes, where + ".exclude_types");
+    // DeePMD-kit's DPAtomicModel replaces the fitting's exclude_types by the model's
+    // atom_exclude_types (fitting_net.reinit_exclude), so the stored value is not used.
 }
 
 long long countParameters(const std::vector<Net>& nets)
@@ -416,6 +417,7 @@ Model readModel(const std::string& path)
     const auto bias = r.array(model, "out_bias", wm, static_cast<std::size_t>(m.ntypes));
     m.outBias       = bias;
     m.atomExcluded  = r.typeMask(r.at(model, "atom_exclude_types", wm), m.ntypes, "model.atom_exclude_types");
+    m.fitting.excluded = m.atomExcluded;
     m.pairExcluded  = r.pairMask(r.at(model, "pair_exclude_types", wm), m.ntypes, "model.pair_exclude_types");
     m.parameters    = countParameters(m.descriptor.embeddings) + countParameters(m.fitting.nets)
                    + (m.descriptor.strip ? countParameters({ m.descriptor.stripNet }) : 0);

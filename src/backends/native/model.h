@@ -74,7 +74,7 @@ struct Fitting
     std::vector<Net>    nets; //!< one per type, or one (mixed_types)
     bool                mixedTypes = false;
     std::vector<double> biasAtomE; //!< ntypes, eV
-    std::vector<char>   excluded;  //!< ntypes: atom energy is out_bias only
+    std::vector<char>   excluded;  //!< ntypes: the model's atom_exclude_types (see model.cpp)
 };
 
 struct Model
