@@ -422,13 +422,13 @@ private:
     {
         const auto& s  = w.slots[k];
         const T*    g  = w.g.data() + static_cast<std::size_t>(k) * d_.ng;
-        double      gR[4];
-        for (int c = 0; c < 4; ++c)
+        T acc[4] = { 0, 0, 0, 0 };
+        for (int mi = 0; mi < d_.ng; ++mi)
         {
-            T acc = 0;
-            for (int mi = 0; mi < d_.ng; ++mi) acc += w.dgr[mi * 4 + c] * g[mi];
-            gR[c] = static_cast<double>(acc);
+            for (int c = 0; c < 4; ++c) acc[c] += w.dgr[mi * 4 + c] * g[mi];
         }
+        double gR[4] = { static_cast<double>(acc[0]), static_cast<double>(acc[1]), static_cast<double>(acc[2]),
+                         static_cast<double>(acc[3]) };
         gR[0] += static_cast<double>(w.gInput[static_cast<std::size_t>(k) * embedIn_]);
         for (int c = 0; c < 4; ++c) gR[c] /= d_.dstd[statIndex(ti, s.slot, c)];
         double gSwitch = 0; // strip + smooth: G depends on sw directly
