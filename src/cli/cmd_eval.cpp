@@ -29,7 +29,7 @@ namespace
 struct EvalArgs
 {
     std::string model, structure, index, group, output;
-    std::string decomposition = "rcb", reduction = "allreduce", typeMap, deepmdLibrary;
+    std::string decomposition = "rcb", reduction = "allreduce", typeMap, deepmdLibrary, backend = "auto";
     double      skin = 0.1;
     bool        noPbc = false;
 };
@@ -110,6 +110,7 @@ int run(const EvalArgs& args)
         BackendOptions bo;
         bo.model         = args.model;
         bo.deepmdLibrary = args.deepmdLibrary;
+        bo.backend       = args.backend;
         backend          = createBackend(bo, comm);
         std::vector<std::string> names = backend->typeMap();
         if (!args.typeMap.empty())
@@ -238,6 +239,8 @@ const RegisterCommand c_register("eval", [](CLI::App& app) {
     app.description("Energy, forces and virial of a structure through the decomposition on all ranks");
     app.add_option("--model", args->model, "DeePMD-kit model file, or 'reference'")->required();
     app.add_option("--structure", args->structure, "structure (.gro)")->required();
+    app.add_option("--backend", args->backend, "auto (.dp: native engine, else DeePMD-kit), native or deepmd")
+            ->check(CLI::IsMember({ "auto", "native", "deepmd" }));
     app.add_option("--index", args->index, "index file (.ndx) with the NN group");
     app.add_option("--group", args->group, "NN group in the index file (default: all atoms)");
     app.add_option("--decomposition", args->decomposition, "rcb or slab")

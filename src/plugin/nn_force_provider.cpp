@@ -115,6 +115,7 @@ NNForceProvider::NNForceProvider(const PluginConfig& config, const EngineSetup& 
 
         BackendOptions options;
         options.model          = config_.model;
+        options.backend        = config_.backend;
         options.deepmdLibrary  = config_.deepmdLibrary;
         options.device         = config_.device;
         options.ompThreads     = config_.ompThreads;

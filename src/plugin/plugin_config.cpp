@@ -106,6 +106,7 @@ const std::map<std::string, Setter>& setters()
           [](PluginConfig& c, const Line& l) { c.decomposition.rebalanceInterval = l.integer(0, 1 << 30); } },
         { "imbalance_threshold",
           [](PluginConfig& c, const Line& l) { c.decomposition.imbalanceThreshold = l.real(0, 1e6); } },
+        { "backend", [](PluginConfig& c, const Line& l) { c.backend = l.choice({ "auto", "native", "deepmd" }); } },
         { "deepmd_library", [](PluginConfig& c, const Line& l) { c.deepmdLibrary = l.existingFile(); } },
         { "device",
           [](PluginConfig& c, const Line& l) {

@@ -24,6 +24,7 @@ struct PluginConfig
 
     DecompositionOptions decomposition;
 
+    std::string backend = "auto"; //!< auto (.dp: native, else deepmd), native or deepmd
     std::string deepmdLibrary;
     int         device = -1; //!< -1: node-local rank modulo visible devices
     int         ompThreads = 0, intraOpThreads = 0, interOpThreads = 0;
