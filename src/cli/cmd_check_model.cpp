@@ -102,7 +102,13 @@ int run(const CheckModelArgs& args)
     };
     say(fmt::format("model:        {}", args.model));
     std::optional<deepmd_c::ModelMetadata> meta;
-    if (args.model != "reference")
+    const bool dpFile = std::filesystem::path(args.model).extension() == ".dp";
+    if (dpFile)
+    {
+        say("backend:      native engine (DeePMD-kit .dp file; descriptor, precision and parameters "
+            "under details)");
+    }
+    else if (args.model != "reference")
     {
         meta = deepmd_c::readModelMetadata(args.model); // throws a clear error if missing
         say(fmt::format("backend:      DeePMD-kit C API ({} file)", meta->format));

@@ -66,6 +66,7 @@ struct Workspace
     std::vector<Slot>      slots;
     std::vector<int>       sectionCount;
     std::vector<T>         input, keep, g, gG, gInput, netWork;
+    std::vector<const T*>  rowBias;
     std::vector<T>         gr, dgr, descriptor, gDescriptor, fitKeep, fitGrad;
     std::vector<double>    force;
     std::array<double, 9>  virial{};
@@ -82,6 +83,7 @@ public:
         if (d_.strip) buildStripTable();
         davgZero_ = std::all_of(d_.davg.begin(), d_.davg.end(), [](double v) { return v == 0.0; });
         embedIn_  = embed_.front().inDim();
+        if (embedIn_ > 1 && embed_.front().firstLayer().resnet == 0) foldTypeEmbedding();
         if (d_.ng > 1024)
         {
             throw Error(m.path + ": model.descriptor.neuron: embedding width above 1024 is not supported");
@@ -128,11 +130,46 @@ private:
         return d_.typeOneSide ? embed_[section] : embed_[ti + section * m_.ntypes];
     }
 
+    /*! DPA-1 "concat": the embedding input [s, tebd(tj) (, tebd(ti))] enters the first layer
+     *  as s W_0 + (b + tebd part W_rest); the bracket depends on the types only, so it is
+     *  computed once per type pair and the rows carry s alone. */
+    void foldTypeEmbedding()
+    {
+        const auto& l0 = embed_.front().firstLayer();
+        const int   nt = m_.ntypes, td = d_.tebdDim;
+        typeBias_.assign(static_cast<std::size_t>(nt * nt * l0.out), T(0));
+        const auto& W = d_.embeddings.front().layers.front();
+        for (int ti = 0; ti < nt; ++ti)
+        {
+            for (int tj = 0; tj < nt; ++tj)
+            {
+                for (int o = 0; o < l0.out; ++o)
+                {
+                    double v = W.b.empty() ? 0.0 : W.b[o];
+                    for (int a = 0; a < td; ++a) v += d_.typeEmbedding[tj * td + a] * W.w[(1 + a) * l0.out + o];
+                    if (!d_.typeOneSide)
+                    {
+                        for (int a = 0; a < td; ++a) v += d_.typeEmbedding[ti * td + a] * W.w[(1 + td + a) * l0.out + o];
+                    }
+                    typeBias_[(static_cast<std::size_t>(ti) * nt + tj) * l0.out + o] = static_cast<T>(v);
+                }
+            }
+        }
+        embedIn_ = 1;
+        folded_  = true;
+    }
+
+    [[nodiscard]] const T* typeBias(int ti, int tj) const
+    {
+        return folded_ ? typeBias_.data() + (static_cast<std::size_t>(ti) * m_.ntypes + tj) * embed_.front().firstLayer().out
+                       : nullptr;
+    }
+
     //! Embedding input row of a neighbour: s, then (se_atten concat) its and the centre's tebd.
     void fillInput(T* row, double s, int ti, int tj) const
     {
         row[0] = static_cast<T>(s);
-        if (d_.kind != DescriptorKind::SeAtten || d_.strip) return;
+        if (d_.kind != DescriptorKind::SeAtten || d_.strip || folded_) return;
         const double* ej = d_.typeEmbedding.data() + static_cast<std::size_t>(tj) * d_.tebdDim;
         for (int a = 0; a < d_.tebdDim; ++a) row[1 + a] = static_cast<T>(ej[a]);
         if (!d_.typeOneSide)
@@ -195,7 +232,8 @@ private:
                     for (int c = 0; c < 4; ++c) rn[c] = -d_.davg[statIndex(ti, k, c)] / d_.dstd[statIndex(ti, k, c)];
                     const int tj = d_.kind == DescriptorKind::SeAtten ? type0 : s;
                     fillInput(row.data(), rn[0], ti, tj);
-                    const T* g   = net.forward(row.data(), 1, keep.data());
+                    const T* bias = typeBias(ti, tj);
+                    const T* g    = net.forward(row.data(), 1, keep.data(), embedIn_, folded_ ? &bias : nullptr);
                     double*  dst = padTable_.data() + (static_cast<std::size_t>(ti) * (d_.nnei + 1) + k) * block;
                     const double* next = dst + block;
                     const T* gt = d_.strip && !d_.smooth ? stripRow(ti, type0) : nullptr;
@@ -269,13 +307,16 @@ private:
         w.input.resize(static_cast<std::size_t>(rows) * embedIn_);
         w.keep.resize(static_cast<std::size_t>(rows) * kept);
         w.g.resize(static_cast<std::size_t>(rows) * d_.ng);
+        w.rowBias.resize(static_cast<std::size_t>(rows));
         for (int k = 0; k < rows; ++k)
         {
             fillInput(w.input.data() + static_cast<std::size_t>(k) * embedIn_, w.slots[k].rn[0], ti, w.slots[k].type);
+            w.rowBias[k] = typeBias(ti, w.slots[k].type);
         }
         forEachRun(ti, w, [&](const NetT<T>& net, int begin, int end) {
             const T* g = net.forward(w.input.data() + static_cast<std::size_t>(begin) * embedIn_, end - begin,
-                                     w.keep.data() + static_cast<std::size_t>(begin) * kept);
+                                     w.keep.data() + static_cast<std::size_t>(begin) * kept, embedIn_,
+                                     folded_ ? w.rowBias.data() + begin : nullptr);
             for (int k = begin; k < end; ++k)
             {
                 const T* gk = g + static_cast<std::size_t>(k - begin) * kept;
@@ -387,7 +428,7 @@ private:
         const int         rows = static_cast<int>(w.slots.size());
         const std::size_t kept = embed_.front().storedPerRow();
         w.gG.resize(static_cast<std::size_t>(rows) * d_.ng);
-        w.gInput.resize(static_cast<std::size_t>(rows) * embedIn_);
+        w.gInput.resize(static_cast<std::size_t>(rows));
         w.netWork.resize(static_cast<std::size_t>(2 * std::max(embed_.front().maxWidth(), maxFitWidth())));
         for (int k = 0; k < rows; ++k)
         {
@@ -407,8 +448,9 @@ private:
                 const T* gt = d_.strip ? stripRow(ti, w.slots[k].type) : nullptr;
                 const T  sw = static_cast<T>(d_.smooth ? w.slots[k].sw : 1.0);
                 for (int mi = 0; mi < d_.ng; ++mi) gs[mi] = gt ? gg[mi] * (T(1) + gt[mi] * sw) : gg[mi];
+                // Only dE/ds is needed: the type-embedding inputs are constants.
                 net.backward(w.keep.data() + static_cast<std::size_t>(k) * kept, gs, d_.ng, 1,
-                             w.gInput.data() + static_cast<std::size_t>(k) * embedIn_, w.netWork.data());
+                             w.gInput.data() + k, w.netWork.data(), 1);
             }
         });
         for (int k = 0; k < rows; ++k)
@@ -429,7 +471,7 @@ private:
         }
         double gR[4] = { static_cast<double>(acc[0]), static_cast<double>(acc[1]), static_cast<double>(acc[2]),
                          static_cast<double>(acc[3]) };
-        gR[0] += static_cast<double>(w.gInput[static_cast<std::size_t>(k) * embedIn_]);
+        gR[0] += static_cast<double>(w.gInput[static_cast<std::size_t>(k)]);
         for (int c = 0; c < 4; ++c) gR[c] /= d_.dstd[statIndex(ti, s.slot, c)];
         double gSwitch = 0; // strip + smooth: G depends on sw directly
         if (d_.strip && d_.smooth)
@@ -495,6 +537,8 @@ private:
     int                           padType0_ = -1;
     bool                          davgZero_ = true;
     int                           embedIn_  = 1;
+    bool                          folded_   = false;
+    std::vector<T>                typeBias_;
     std::vector<Workspace<T>>     work_;
 };
 } // namespace

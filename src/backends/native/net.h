@@ -109,6 +109,7 @@ public:
         }
     }
     [[nodiscard]] int inDim() const { return layers_.front().in; }
+    [[nodiscard]] const LayerT<T>& firstLayer() const { return layers_.front(); }
     [[nodiscard]] int outDim() const { return layers_.back().out; }
     //! Values kept per row by forward() for backward(): outputs and activation slopes.
     [[nodiscard]] std::size_t storedPerRow() const { return 2 * stored_; }
@@ -122,20 +123,27 @@ public:
     /*! Forward over \p rows inputs x (rows x inDim). \p keep (rows x storedPerRow()) receives
      *  each layer's output then its slope (idt * act'); the net's output is the last layer's
      *  output in keep, returned as a pointer with row stride storedPerRow(). */
-    const T* forward(const T* x, int rows, T* keep) const
+    const T* forward(const T* x, int rows, T* keep) const { return forward(x, rows, keep, inDim(), nullptr); }
+
+    /*! As forward(), with rows of \p inUsed leading inputs (stride inUsed) and, per row, the
+     *  first layer's bias plus the contribution of the inputs left out (\p rowBias[r], out
+     *  values): the type-embedding part of DPA-1's embedding input is the same for every
+     *  neighbour of a type, so it is computed once per type. */
+    const T* forward(const T* x, int rows, T* keep, int inUsed, const T* const* rowBias) const
     {
         const std::size_t stride = storedPerRow();
         std::size_t       offset = 0;
         const T*          in     = x;
-        std::size_t       inStride = static_cast<std::size_t>(inDim());
-        for (const auto& l : layers_)
+        std::size_t       inStride = static_cast<std::size_t>(inUsed);
+        for (std::size_t li = 0; li < layers_.size(); ++li)
         {
+            const auto& l = layers_[li];
             for (int r = 0; r < rows; ++r)
             {
                 const T* xr = in + r * inStride;
                 T*       y  = keep + r * stride + offset;
                 T*       dy = y + stored_;
-                layerForwardRow(l, xr, y, dy);
+                layerForwardRow(l, xr, y, dy, li == 0 ? inUsed : l.in, li == 0 && rowBias ? rowBias[r] : nullptr);
             }
             in       = keep + offset;
             inStride = stride;
@@ -147,6 +155,12 @@ public:
     /*! Backward: given dE/d(output) (rows x outDim, stride \p gStride) and the kept values,
      *  writes dE/d(input) (rows x inDim) to \p gx. \p work: 2 * maxWidth() per call. */
     void backward(const T* keep, const T* gOut, int gStride, int rows, T* gx, T* work) const
+    {
+        backward(keep, gOut, gStride, rows, gx, work, inDim());
+    }
+
+    //! As backward(), writing only the first \p inNeeded input gradients (row stride inNeeded).
+    void backward(const T* keep, const T* gOut, int gStride, int rows, T* gx, T* work, int inNeeded) const
     {
         const std::size_t stride = storedPerRow();
         const int         w      = maxWidth();
@@ -161,21 +175,21 @@ public:
                 const auto& l = layers_[li];
                 offset -= static_cast<std::size_t>(l.out);
                 const T* dy = keep + r * stride + stored_ + offset;
-                layerBackwardRow(l, dy, g, next);
+                layerBackwardRow(l, dy, g, next, li == 0 ? inNeeded : l.in);
                 std::swap(g, next);
             }
-            std::copy(g, g + inDim(), gx + r * inDim());
+            std::copy(g, g + inNeeded, gx + r * inNeeded);
         }
     }
 
 private:
-    static void layerForwardRow(const LayerT<T>& l, const T* x, T* y, T* dy)
+    static void layerForwardRow(const LayerT<T>& l, const T* x, T* y, T* dy, int inUsed, const T* bias)
     {
         for (int o = 0; o < l.out; ++o)
         {
-            y[o] = l.b.empty() ? T(0) : l.b[o];
+            y[o] = bias ? bias[o] : (l.b.empty() ? T(0) : l.b[o]);
         }
-        for (int i = 0; i < l.in; ++i)
+        for (int i = 0; i < inUsed; ++i)
         {
             const T  xi = x[i];
             const T* wi = l.w.data() + static_cast<std::size_t>(i) * l.out;
@@ -222,7 +236,7 @@ private:
     }
 
     //! g: dE/dy (out) -> gx: dE/dx (in).
-    static void layerBackwardRow(const LayerT<T>& l, const T* dy, const T* g, T* gx)
+    static void layerBackwardRow(const LayerT<T>& l, const T* dy, const T* g, T* gx, int inNeeded)
     {
         T gz[1024];
         T* z = gz;
@@ -236,20 +250,20 @@ private:
         {
             z[o] = g[o] * dy[o];
         }
-        for (int i = 0; i < l.in; ++i) gx[i] = T(0);
+        for (int i = 0; i < inNeeded; ++i) gx[i] = T(0);
         for (int o = 0; o < l.out; ++o)
         {
             const T  zo = z[o];
             const T* wo = l.wt.data() + static_cast<std::size_t>(o) * l.in;
-            for (int i = 0; i < l.in; ++i) gx[i] += wo[i] * zo;
+            for (int i = 0; i < inNeeded; ++i) gx[i] += wo[i] * zo;
         }
         if (l.resnet == 1)
         {
-            for (int i = 0; i < l.in; ++i) gx[i] += g[i];
+            for (int i = 0; i < inNeeded; ++i) gx[i] += g[i];
         }
         else if (l.resnet == 2)
         {
-            for (int i = 0; i < l.in; ++i) gx[i] += g[i] + g[i + l.in];
+            for (int i = 0; i < inNeeded; ++i) gx[i] += g[i] + g[i + l.in];
         }
     }
 
