@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <random>
 
@@ -51,16 +52,30 @@ dgmx::test::Domain waterLikeDomain(int atoms, const std::vector<std::string>& ma
     return dgmx::test::buildDomain(x, types, box, cutoff, 0.1);
 }
 
-//! Seconds for `steps` evaluations (the list is reused after the first, as in MD).
-double timeSteps(dgmx::IBackend& backend, const dgmx::test::Domain& d, int steps)
+double processCpuSeconds()
+{
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+struct Timing
+{
+    double wall = 0, cpu = 0; //!< seconds; cpu: of all threads of the process
+};
+
+//! Wall and CPU seconds for `steps` evaluations (the list is reused after the first, as in MD).
+Timing timeSteps(dgmx::IBackend& backend, const dgmx::test::Domain& d, int steps)
 {
     dgmx::BackendOutput out;
     const auto          start = std::chrono::steady_clock::now();
+    const double        cpu0  = processCpuSeconds();
     for (int s = 0; s < steps; ++s)
     {
         backend.compute(dgmx::test::makeInput(d, nullptr, s == 0), out);
     }
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return { std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+             processCpuSeconds() - cpu0 };
 }
 
 double median(std::vector<double> v)
@@ -105,20 +120,28 @@ int main(int argc, char** argv)
         // Warm-up: the engine's buffers; PyTorch's JIT profiles the first calls.
         timeSteps(*native, d, 1);
         if (deepmd) timeSteps(*deepmd, d, 3);
-        std::vector<double> nativeRate, deepmdRate, ratio;
+        // Rates per wall second, and per CPU second of the process (less sensitive to other
+        // processes taking the cores; equal to wall time on an idle machine at 1 thread).
+        std::vector<double> nativeRate, deepmdRate, ratio, nativeCpu, deepmdCpu, ratioCpu;
         for (int r = 0; r < rounds; ++r)
         {
-            nativeRate.push_back(d.nOwned * steps / timeSteps(*native, d, steps));
+            const Timing tn = timeSteps(*native, d, steps);
+            nativeRate.push_back(d.nOwned * steps / tn.wall);
+            nativeCpu.push_back(d.nOwned * steps / tn.cpu);
             if (!deepmd) continue;
-            deepmdRate.push_back(d.nOwned * steps / timeSteps(*deepmd, d, steps));
+            const Timing td = timeSteps(*deepmd, d, steps);
+            deepmdRate.push_back(d.nOwned * steps / td.wall);
+            deepmdCpu.push_back(d.nOwned * steps / td.cpu);
             ratio.push_back(nativeRate.back() / deepmdRate.back());
+            ratioCpu.push_back(nativeCpu.back() / deepmdCpu.back());
         }
-        fmt::print("native: {:.4g} atom-steps/s", median(nativeRate));
+        fmt::print("native: {:.4g} atom-steps/s (per CPU-s {:.4g})", median(nativeRate), median(nativeCpu));
         if (deepmd)
         {
-            fmt::print("   deepmd (PyTorch): {:.4g} atom-steps/s   ratio native/deepmd: {:.2f} (median of {} rounds, min {:.2f}, max {:.2f})",
-                       median(deepmdRate), median(ratio), rounds, *std::min_element(ratio.begin(), ratio.end()),
-                       *std::max_element(ratio.begin(), ratio.end()));
+            fmt::print("   deepmd (PyTorch): {:.4g} atom-steps/s (per CPU-s {:.4g})   ratio native/deepmd: wall {:.2f} "
+                       "(min {:.2f}, max {:.2f}), CPU {:.2f} (medians of {} rounds)",
+                       median(deepmdRate), median(deepmdCpu), median(ratio), *std::min_element(ratio.begin(), ratio.end()),
+                       *std::max_element(ratio.begin(), ratio.end()), median(ratioCpu), rounds);
         }
         fmt::print("\n");
     }

@@ -39,6 +39,22 @@ struct Candidate
     bool   operator<(const Candidate& o) const { return r2 != o.r2 ? r2 < o.r2 : j < o.j; }
 };
 
+//! Dot product in eight interleaved partial sums (a fixed order that vectorises).
+template <typename T>
+inline T dot(const T* a, const T* b, int n)
+{
+    T   part[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    int k       = 0;
+    for (; k + 8 <= n; k += 8)
+    {
+        for (int l = 0; l < 8; ++l) part[l] += a[k + l] * b[k + l];
+    }
+    T sum = 0;
+    for (; k < n; ++k) sum += a[k] * b[k];
+    for (int l = 0; l < 8; ++l) sum += part[l];
+    return sum;
+}
+
 //! Quintic switch of DeePMD-kit (compute_smooth_weight) and its derivative in r.
 inline void smoothSwitch(double r, double rs, double rc, double& sw, double& dsw)
 {
@@ -65,7 +81,7 @@ struct Workspace
     std::vector<Candidate> candidates;
     std::vector<Slot>      slots;
     std::vector<int>       sectionCount;
-    std::vector<T>         input, keep, g, gG, gInput, netWork;
+    std::vector<T>         input, keep, g, gG, gGs, gs, gInput, netWork, fitWork;
     std::vector<const T*>  rowBias;
     std::vector<T>         gr, dgr, descriptor, gDescriptor, fitKeep, fitGrad;
     std::vector<double>    force;
@@ -243,7 +259,7 @@ private:
                         for (int c = 0; c < 4; ++c)
                         {
                             const bool last = k + 1 == d_.selOffset[sec + 1];
-                            dst[mi * 4 + c] = gm * rn[c] + (last ? 0.0 : next[mi * 4 + c]);
+                            dst[c * d_.ng + mi] = gm * rn[c] + (last ? 0.0 : next[c * d_.ng + mi]);
                         }
                     }
                 }
@@ -308,6 +324,7 @@ private:
         w.keep.resize(static_cast<std::size_t>(rows) * kept);
         w.g.resize(static_cast<std::size_t>(rows) * d_.ng);
         w.rowBias.resize(static_cast<std::size_t>(rows));
+        if (d_.strip) w.gs.resize(static_cast<std::size_t>(rows) * d_.ng);
         for (int k = 0; k < rows; ++k)
         {
             fillInput(w.input.data() + static_cast<std::size_t>(k) * embedIn_, w.slots[k].rn[0], ti, w.slots[k].type);
@@ -317,9 +334,13 @@ private:
             const T* g = net.forward(w.input.data() + static_cast<std::size_t>(begin) * embedIn_, end - begin,
                                      w.keep.data() + static_cast<std::size_t>(begin) * kept, embedIn_,
                                      folded_ ? w.rowBias.data() + begin : nullptr);
+            if (d_.strip)
+            {
+                std::copy(g, g + static_cast<std::size_t>(end - begin) * d_.ng, w.gs.begin() + static_cast<std::size_t>(begin) * d_.ng);
+            }
             for (int k = begin; k < end; ++k)
             {
-                const T* gk = g + static_cast<std::size_t>(k - begin) * kept;
+                const T* gk = g + static_cast<std::size_t>(k - begin) * d_.ng;
                 T*       dst = w.g.data() + static_cast<std::size_t>(k) * d_.ng;
                 const T* gt  = d_.strip ? stripRow(ti, w.slots[k].type) : nullptr;
                 const T  sw  = static_cast<T>(d_.smooth ? w.slots[k].sw : 1.0);
@@ -358,9 +379,10 @@ private:
             const T* g = w.g.data() + k * d_.ng;
             const T  rn[4] = { static_cast<T>(w.slots[k].rn[0]), static_cast<T>(w.slots[k].rn[1]),
                                static_cast<T>(w.slots[k].rn[2]), static_cast<T>(w.slots[k].rn[3]) };
-            for (int mi = 0; mi < d_.ng; ++mi)
+            for (int c = 0; c < 4; ++c)
             {
-                for (int c = 0; c < 4; ++c) w.gr[mi * 4 + c] += g[mi] * rn[c];
+                T* gr = w.gr.data() + c * d_.ng;
+                for (int mi = 0; mi < d_.ng; ++mi) gr[mi] += g[mi] * rn[c];
             }
         }
         if (!davgZero_)
@@ -388,7 +410,7 @@ private:
             for (int a = 0; a < ax; ++a)
             {
                 T s = 0;
-                for (int c = 0; c < 4; ++c) s += w.gr[mi * 4 + c] * w.gr[a * 4 + c];
+                for (int c = 0; c < 4; ++c) s += w.gr[c * d_.ng + mi] * w.gr[c * d_.ng + a];
                 w.descriptor[mi * ax + a] = s;
             }
         }
@@ -413,8 +435,8 @@ private:
                 const T gd = w.gDescriptor[mi * ax + a];
                 for (int c = 0; c < 4; ++c)
                 {
-                    w.dgr[mi * 4 + c] += gd * w.gr[a * 4 + c];
-                    w.dgr[a * 4 + c] += gd * w.gr[mi * 4 + c];
+                    w.dgr[c * d_.ng + mi] += gd * w.gr[c * d_.ng + a];
+                    w.dgr[c * d_.ng + a] += gd * w.gr[c * d_.ng + mi];
                 }
             }
         }
@@ -429,29 +451,31 @@ private:
         const std::size_t kept = embed_.front().storedPerRow();
         w.gG.resize(static_cast<std::size_t>(rows) * d_.ng);
         w.gInput.resize(static_cast<std::size_t>(rows));
-        w.netWork.resize(static_cast<std::size_t>(2 * std::max(embed_.front().maxWidth(), maxFitWidth())));
+        w.netWork.resize(static_cast<std::size_t>(2 * rows * embed_.front().maxWidth()));
+        w.gGs.resize(static_cast<std::size_t>(rows) * d_.ng);
         for (int k = 0; k < rows; ++k)
         {
             const auto& s = w.slots[k];
             T*          gg = w.gG.data() + static_cast<std::size_t>(k) * d_.ng;
             for (int mi = 0; mi < d_.ng; ++mi)
             {
-                gg[mi] = w.dgr[mi * 4] * static_cast<T>(s.rn[0]) + w.dgr[mi * 4 + 1] * static_cast<T>(s.rn[1])
-                         + w.dgr[mi * 4 + 2] * static_cast<T>(s.rn[2]) + w.dgr[mi * 4 + 3] * static_cast<T>(s.rn[3]);
+                gg[mi] = w.dgr[mi] * static_cast<T>(s.rn[0]) + w.dgr[d_.ng + mi] * static_cast<T>(s.rn[1])
+                         + w.dgr[2 * d_.ng + mi] * static_cast<T>(s.rn[2]) + w.dgr[3 * d_.ng + mi] * static_cast<T>(s.rn[3]);
             }
         }
         forEachRun(ti, w, [&](const NetT<T>& net, int begin, int end) {
             for (int k = begin; k < end; ++k)
             {
-                T gs[1024];
                 const T* gg = w.gG.data() + static_cast<std::size_t>(k) * d_.ng;
+                T*       gs = w.gGs.data() + static_cast<std::size_t>(k) * d_.ng;
                 const T* gt = d_.strip ? stripRow(ti, w.slots[k].type) : nullptr;
                 const T  sw = static_cast<T>(d_.smooth ? w.slots[k].sw : 1.0);
                 for (int mi = 0; mi < d_.ng; ++mi) gs[mi] = gt ? gg[mi] * (T(1) + gt[mi] * sw) : gg[mi];
-                // Only dE/ds is needed: the type-embedding inputs are constants.
-                net.backward(w.keep.data() + static_cast<std::size_t>(k) * kept, gs, d_.ng, 1,
-                             w.gInput.data() + k, w.netWork.data(), 1);
             }
+            // Only dE/ds is needed: the type-embedding inputs are constants.
+            net.backward(w.keep.data() + static_cast<std::size_t>(begin) * kept, end - begin,
+                         w.gGs.data() + static_cast<std::size_t>(begin) * d_.ng, w.gInput.data() + begin,
+                         w.netWork.data(), 1);
         });
         for (int k = 0; k < rows; ++k)
         {
@@ -464,13 +488,8 @@ private:
     {
         const auto& s  = w.slots[k];
         const T*    g  = w.g.data() + static_cast<std::size_t>(k) * d_.ng;
-        T acc[4] = { 0, 0, 0, 0 };
-        for (int mi = 0; mi < d_.ng; ++mi)
-        {
-            for (int c = 0; c < 4; ++c) acc[c] += w.dgr[mi * 4 + c] * g[mi];
-        }
-        double gR[4] = { static_cast<double>(acc[0]), static_cast<double>(acc[1]), static_cast<double>(acc[2]),
-                         static_cast<double>(acc[3]) };
+        double gR[4];
+        for (int c = 0; c < 4; ++c) gR[c] = static_cast<double>(dot(w.dgr.data() + c * d_.ng, g, d_.ng));
         gR[0] += static_cast<double>(w.gInput[static_cast<std::size_t>(k)]);
         for (int c = 0; c < 4; ++c) gR[c] /= d_.dstd[statIndex(ti, s.slot, c)];
         double gSwitch = 0; // strip + smooth: G depends on sw directly
@@ -478,8 +497,7 @@ private:
         {
             const T* gg = w.gG.data() + static_cast<std::size_t>(k) * d_.ng;
             const T* gt = stripRow(ti, s.type);
-            const std::size_t kept = embed_.front().storedPerRow();
-            const T* gs = gsOutput(w, k, kept);
+            const T* gs = w.gs.data() + static_cast<std::size_t>(k) * d_.ng;
             for (int mi = 0; mi < d_.ng; ++mi) gSwitch += static_cast<double>(gg[mi] * gs[mi] * gt[mi]);
         }
         const double u = s.r + d_.protection, u2 = u * u;
@@ -494,13 +512,6 @@ private:
             w.force[3 * static_cast<std::size_t>(i) + a] += grad[a];
             for (int b = 0; b < 3; ++b) w.virial[3 * a + b] += 0.5 * s.d[a] * grad[b];
         }
-    }
-
-    //! The embedding net's own output of row k (before the strip factor).
-    const T* gsOutput(const Workspace<T>& w, int k, std::size_t kept) const
-    {
-        const NetT<T>& net = embed_.front();
-        return w.keep.data() + static_cast<std::size_t>(k) * kept + (net.storedPerRow() / 2 - d_.ng);
     }
 
     [[nodiscard]] int maxFitWidth() const { return fit_.front().maxWidth(); }
@@ -521,9 +532,9 @@ private:
         const double energy = static_cast<double>(e[0]) + m_.fitting.biasAtomE[ti] + m_.outBias[ti];
         // Reverse pass: dE/dD, dE/dgr, then every slot.
         w.gDescriptor.resize(static_cast<std::size_t>(d_.outDim()));
-        w.netWork.resize(static_cast<std::size_t>(2 * std::max(embed_.front().maxWidth(), fit.maxWidth())));
+        w.fitWork.resize(static_cast<std::size_t>(2 * fit.maxWidth()));
         w.fitGrad.assign(1, T(1));
-        fit.backward(w.fitKeep.data(), w.fitGrad.data(), 1, 1, w.gDescriptor.data(), w.netWork.data());
+        fit.backward(w.fitKeep.data(), 1, w.fitGrad.data(), w.gDescriptor.data(), w.fitWork.data(), fit.inDim());
         descriptorBackward(w);
         embedBackward(ti, i, w);
         return energy;

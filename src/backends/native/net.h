@@ -30,26 +30,28 @@ struct LayerT
 inline double fastTanh(double x)
 {
     const double a = std::abs(x);
-    // Small |x|: x + x z P(z)/Q(z), z = x^2.
-    const double z  = x * x;
-    const double p  = (-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3;
-    const double q  = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3;
-    const double small = x + x * z * p / q;
-    // Large |x|: exp(2a) = 2^k exp(r), |r| <= ln2/2.
-    const double t  = std::min(2.0 * a, 700.0);
+    // Small |x|: x + x z P(z)/Q(z), z = x^2, as (x Q + x z P) / Q.
+    const double z = x * x;
+    const double p = (-9.64399179425052238628e-1 * z - 9.92877231001918586564e1) * z - 1.61468768441708447952e3;
+    const double q = ((z + 1.12811678491632931402e2) * z + 2.23548839060100448583e3) * z + 4.84406305325125486048e3;
+    // Large |x|: e = exp(2a) = 2^k (Q + P)/(Q - P) (Pade on |r| <= ln2/2), tanh = (e - 1)/(e + 1).
+    const double t  = std::min(2.0 * a, 60.0);
     const double kf = std::nearbyint(t * 1.4426950408889634074);
     const double r  = (t - kf * 6.93145751953125e-1) - kf * 1.42860682030941723212e-6;
     const double rr = r * r;
     const double pr = r * ((1.26177193074810590878e-4 * rr + 3.02994407707441961300e-2) * rr + 9.99999999999999999910e-1);
     const double qr = ((3.00198505138664455042e-6 * rr + 2.52448340349684104192e-3) * rr + 2.27265548208155028766e-1) * rr
                       + 2.00000000000000000009e0;
-    const double er = 1.0 + 2.0 * pr / (qr - pr);
     const auto   bits = static_cast<unsigned long long>(static_cast<long long>(kf) + 1023) << 52;
     double       scale;
     std::memcpy(&scale, &bits, sizeof scale);
-    const double large = 1.0 - 2.0 / (er * scale + 1.0);
-    const double y     = a < 0.625 ? small : (a > 22.0 ? 1.0 : large);
-    return a < 0.625 ? y : std::copysign(y, x);
+    const double en = scale * (qr + pr), ed = qr - pr;
+    // One division for either branch.
+    const bool   small = a < 0.625;
+    const double num   = small ? x * q + x * z * p : en - ed;
+    const double den   = small ? q : en + ed;
+    const double y     = num / den;
+    return small ? y : std::copysign(y, x);
 }
 
 //! Activation value and derivative at z.
@@ -109,9 +111,9 @@ public:
         }
     }
     [[nodiscard]] int inDim() const { return layers_.front().in; }
-    [[nodiscard]] const LayerT<T>& firstLayer() const { return layers_.front(); }
     [[nodiscard]] int outDim() const { return layers_.back().out; }
-    //! Values kept per row by forward() for backward(): outputs and activation slopes.
+    [[nodiscard]] const LayerT<T>& firstLayer() const { return layers_.front(); }
+    //! Values kept per row by forward() for backward(): every layer's output and slope.
     [[nodiscard]] std::size_t storedPerRow() const { return 2 * stored_; }
     [[nodiscard]] int maxWidth() const
     {
@@ -120,70 +122,74 @@ public:
         return m;
     }
 
-    /*! Forward over \p rows inputs x (rows x inDim). \p keep (rows x storedPerRow()) receives
-     *  each layer's output then its slope (idt * act'); the net's output is the last layer's
-     *  output in keep, returned as a pointer with row stride storedPerRow(). */
     const T* forward(const T* x, int rows, T* keep) const { return forward(x, rows, keep, inDim(), nullptr); }
 
-    /*! As forward(), with rows of \p inUsed leading inputs (stride inUsed) and, per row, the
-     *  first layer's bias plus the contribution of the inputs left out (\p rowBias[r], out
-     *  values): the type-embedding part of DPA-1's embedding input is the same for every
-     *  neighbour of a type, so it is computed once per type. */
+    /*! Forward over \p rows inputs (rows x inUsed). \p keep (rows x storedPerRow()) receives,
+     *  layer after layer, the block of outputs (rows x out) and the block of slopes
+     *  (idt * act'), so that element-wise work runs over whole blocks. Returns the output block
+     *  (rows x outDim, contiguous). With \p inUsed < inDim, \p rowBias[r] holds the first
+     *  layer's bias plus the contribution of the inputs left out: the type-embedding part of
+     *  DPA-1's embedding input is the same for every neighbour of a type. */
     const T* forward(const T* x, int rows, T* keep, int inUsed, const T* const* rowBias) const
     {
-        const std::size_t stride = storedPerRow();
-        std::size_t       offset = 0;
-        const T*          in     = x;
-        std::size_t       inStride = static_cast<std::size_t>(inUsed);
+        const T* in     = x;
+        int      inStep = inUsed;
+        T*       block  = keep;
         for (std::size_t li = 0; li < layers_.size(); ++li)
         {
-            const auto& l = layers_[li];
+            const auto& l  = layers_[li];
+            T*          y  = block;
+            T*          dy = block + static_cast<std::size_t>(rows) * l.out;
             for (int r = 0; r < rows; ++r)
             {
-                const T* xr = in + r * inStride;
-                T*       y  = keep + r * stride + offset;
-                T*       dy = y + stored_;
-                layerForwardRow(l, xr, y, dy, li == 0 ? inUsed : l.in, li == 0 && rowBias ? rowBias[r] : nullptr);
+                affineRow(l, in + static_cast<std::size_t>(r) * inStep, y + static_cast<std::size_t>(r) * l.out,
+                          li == 0 ? inUsed : l.in, li == 0 && rowBias ? rowBias[r] : nullptr);
             }
-            in       = keep + offset;
-            inStride = stride;
-            offset += static_cast<std::size_t>(l.out);
+            activateBlock(l, y, dy, rows);
+            if (l.resnet != 0)
+            {
+                for (int r = 0; r < rows; ++r)
+                {
+                    const T* xr = in + static_cast<std::size_t>(r) * inStep;
+                    T*       yr = y + static_cast<std::size_t>(r) * l.out;
+                    for (int o = 0; o < l.in; ++o) yr[o] += xr[o];
+                    if (l.resnet == 2)
+                    {
+                        for (int o = 0; o < l.in; ++o) yr[l.in + o] += xr[o];
+                    }
+                }
+            }
+            in     = y;
+            inStep = l.out;
+            block  = dy + static_cast<std::size_t>(rows) * l.out;
         }
         return in;
     }
 
-    /*! Backward: given dE/d(output) (rows x outDim, stride \p gStride) and the kept values,
-     *  writes dE/d(input) (rows x inDim) to \p gx. \p work: 2 * maxWidth() per call. */
-    void backward(const T* keep, const T* gOut, int gStride, int rows, T* gx, T* work) const
+    /*! Reverse pass over the rows of one forward() call: given dE/d(output) (rows x outDim,
+     *  contiguous), writes dE/d(input) for the first \p inNeeded inputs (rows x inNeeded).
+     *  \p work: 2 * rows * maxWidth() values. */
+    void backward(const T* keep, int rows, const T* gOut, T* gx, T* work, int inNeeded) const
     {
-        backward(keep, gOut, gStride, rows, gx, work, inDim());
-    }
-
-    //! As backward(), writing only the first \p inNeeded input gradients (row stride inNeeded).
-    void backward(const T* keep, const T* gOut, int gStride, int rows, T* gx, T* work, int inNeeded) const
-    {
-        const std::size_t stride = storedPerRow();
-        const int         w      = maxWidth();
-        for (int r = 0; r < rows; ++r)
+        const std::size_t width = static_cast<std::size_t>(rows) * maxWidth();
+        T*                g     = work;
+        T*                next  = work + width;
+        std::copy(gOut, gOut + static_cast<std::size_t>(rows) * outDim(), g);
+        std::size_t offset = 2 * static_cast<std::size_t>(rows) * stored_;
+        for (int li = static_cast<int>(layers_.size()) - 1; li >= 0; --li)
         {
-            T* g    = work;
-            T* next = work + w;
-            std::copy(gOut + r * gStride, gOut + r * gStride + outDim(), g);
-            std::size_t offset = stored_;
-            for (int li = static_cast<int>(layers_.size()) - 1; li >= 0; --li)
-            {
-                const auto& l = layers_[li];
-                offset -= static_cast<std::size_t>(l.out);
-                const T* dy = keep + r * stride + stored_ + offset;
-                layerBackwardRow(l, dy, g, next, li == 0 ? inNeeded : l.in);
-                std::swap(g, next);
-            }
-            std::copy(g, g + inNeeded, gx + r * inNeeded);
+            const auto& l = layers_[li];
+            offset -= 2 * static_cast<std::size_t>(rows) * l.out;
+            const T*  dy   = keep + offset + static_cast<std::size_t>(rows) * l.out;
+            const int nIn  = li == 0 ? inNeeded : l.in;
+            T*        dst  = li == 0 ? gx : next;
+            reverseBlock(l, dy, g, dst, rows, nIn);
+            std::swap(g, next);
         }
     }
 
 private:
-    static void layerForwardRow(const LayerT<T>& l, const T* x, T* y, T* dy, int inUsed, const T* bias)
+    static void affineRow(const LayerT<T>& l, const T* x, T* y, int inUsed, const T* bias)
     {
         for (int o = 0; o < l.out; ++o)
         {
@@ -198,72 +204,71 @@ private:
                 y[o] += xi * wi[o];
             }
         }
+    }
+
+    //! act and its slope over a whole block (rows x out), then the timestep idt.
+    static void activateBlock(const LayerT<T>& l, T* y, T* dy, int rows)
+    {
+        const std::size_t n = static_cast<std::size_t>(rows) * l.out;
         if (l.activation == Activation::Tanh)
         {
-            for (int o = 0; o < l.out; ++o) // the common case, vectorised
+            for (std::size_t k = 0; k < n; ++k) // the common case, vectorised
             {
-                const T a = static_cast<T>(fastTanh(static_cast<double>(y[o])));
-                y[o]      = a;
-                dy[o]     = T(1) - a * a;
+                const T a = static_cast<T>(fastTanh(static_cast<double>(y[k])));
+                y[k]      = a;
+                dy[k]     = T(1) - a * a;
             }
         }
         else
         {
-            for (int o = 0; o < l.out; ++o)
+            for (std::size_t k = 0; k < n; ++k)
             {
                 T a = 0, da = 0;
-                activate(l.activation, y[o], a, da);
-                y[o]  = a;
-                dy[o] = da;
+                activate(l.activation, y[k], a, da);
+                y[k]  = a;
+                dy[k] = da;
             }
         }
         if (!l.idt.empty())
         {
-            for (int o = 0; o < l.out; ++o)
+            for (int r = 0; r < rows; ++r)
             {
-                y[o] *= l.idt[o];
-                dy[o] *= l.idt[o];
+                T* yr  = y + static_cast<std::size_t>(r) * l.out;
+                T* dyr = dy + static_cast<std::size_t>(r) * l.out;
+                for (int o = 0; o < l.out; ++o)
+                {
+                    yr[o] *= l.idt[o];
+                    dyr[o] *= l.idt[o];
+                }
             }
-        }
-        if (l.resnet == 1)
-        {
-            for (int o = 0; o < l.out; ++o) y[o] += x[o];
-        }
-        else if (l.resnet == 2)
-        {
-            for (int o = 0; o < l.out; ++o) y[o] += x[o % l.in];
         }
     }
 
-    //! g: dE/dy (out) -> gx: dE/dx (in).
-    static void layerBackwardRow(const LayerT<T>& l, const T* dy, const T* g, T* gx, int inNeeded)
+    //! g: dE/dy (rows x out) -> gx: dE/dx (rows x nIn); g is overwritten.
+    static void reverseBlock(const LayerT<T>& l, const T* dy, T* g, T* gx, int rows, int nIn)
     {
-        T gz[1024];
-        T* z = gz;
-        std::vector<T> big;
-        if (l.out > 1024)
+        for (int r = 0; r < rows; ++r)
         {
-            big.resize(static_cast<std::size_t>(l.out));
-            z = big.data();
-        }
-        for (int o = 0; o < l.out; ++o)
-        {
-            z[o] = g[o] * dy[o];
-        }
-        for (int i = 0; i < inNeeded; ++i) gx[i] = T(0);
-        for (int o = 0; o < l.out; ++o)
-        {
-            const T  zo = z[o];
-            const T* wo = l.wt.data() + static_cast<std::size_t>(o) * l.in;
-            for (int i = 0; i < inNeeded; ++i) gx[i] += wo[i] * zo;
-        }
-        if (l.resnet == 1)
-        {
-            for (int i = 0; i < inNeeded; ++i) gx[i] += g[i];
-        }
-        else if (l.resnet == 2)
-        {
-            for (int i = 0; i < inNeeded; ++i) gx[i] += g[i] + g[i + l.in];
+            T*       gr  = g + static_cast<std::size_t>(r) * l.out;
+            const T* dyr = dy + static_cast<std::size_t>(r) * l.out;
+            T*       gxr = gx + static_cast<std::size_t>(r) * nIn;
+            T        z[1024];
+            for (int o = 0; o < l.out; ++o) z[o] = gr[o] * dyr[o];
+            for (int i = 0; i < nIn; ++i) gxr[i] = T(0);
+            for (int o = 0; o < l.out; ++o)
+            {
+                const T  zo = z[o];
+                const T* wo = l.wt.data() + static_cast<std::size_t>(o) * l.in;
+                for (int i = 0; i < nIn; ++i) gxr[i] += wo[i] * zo;
+            }
+            if (l.resnet == 1)
+            {
+                for (int i = 0; i < nIn; ++i) gxr[i] += gr[i];
+            }
+            else if (l.resnet == 2)
+            {
+                for (int i = 0; i < nIn; ++i) gxr[i] += gr[i] + gr[i + l.in];
+            }
         }
     }
 
