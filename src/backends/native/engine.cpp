@@ -100,9 +100,12 @@ public:
         davgZero_ = std::all_of(d_.davg.begin(), d_.davg.end(), [](double v) { return v == 0.0; });
         embedIn_  = embed_.front().inDim();
         if (embedIn_ > 1 && embed_.front().firstLayer().resnet == 0) foldTypeEmbedding();
-        if (d_.ng > 1024)
+        int widest = d_.ng;
+        for (const auto& n : embed_) widest = std::max(widest, n.maxWidth());
+        for (const auto& n : fit_) widest = std::max(widest, n.maxWidth());
+        if (widest > 1024) // the reverse pass keeps one layer's gradient on the stack
         {
-            throw Error(m.path + ": model.descriptor.neuron: embedding width above 1024 is not supported");
+            throw Error(m.path + ": model: layers wider than 1024 are not supported by the native engine");
         }
     }
 
