@@ -78,8 +78,8 @@ INSTANTIATE_TEST_SUITE_P(Models, NativeThroughDD,
                          ::testing::Values(DdCase{ "se_e2_a-stats", true }, DdCase{ "se_e2_a-stats", false },
                                            DdCase{ "dpa1-strip-stats", true },
                                            DdCase{ "dpa1-noattn", false }),
-                         [](const auto& info) {
-                             std::string n = info.param.model + (info.param.periodic ? "_periodic" : "_open");
+                         [](const auto& p) {
+                             std::string n = p.param.model + (p.param.periodic ? "_periodic" : "_open");
                              std::replace(n.begin(), n.end(), '-', '_');
                              return n;
                          });
