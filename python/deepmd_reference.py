@@ -8,7 +8,8 @@ own neighbour list and periodic images.
 REQUEST: {"model": path, "frames": [{"coords": [x0,y0,z0,...] (Angstrom),
           "cell": [9 numbers, rows are box vectors, Angstrom] or null, "types": [...]}]}
 RESULT:  {"frames": [{"energy": eV, "forces": [...] eV/A, "virial": [9] eV (DeePMD-kit's
-          layout), "atom_energies": [...] eV}], "type_map": [...]}
+          layout), "atom_energies": [...] eV}], "type_map": [...]}; forces and virial are
+          empty for backends without derivatives (the NumPy backend, .dp models).
 """
 import json
 import sys
@@ -29,10 +30,12 @@ def main():
         cell = frame.get("cell")
         cells = None if cell is None else np.asarray(cell, dtype=np.float64).reshape(1, 9)
         e, f, v, ae, _ = dp.eval(coords, cells, types, atomic=True)
+        # DeePMD-kit's NumPy backend (.dp) has no derivatives: its forces and virial are NaN.
+        has_derivatives = bool(np.all(np.isfinite(f)))
         frames.append({
             "energy": float(np.asarray(e).reshape(-1)[0]),
-            "forces": np.asarray(f).reshape(-1).tolist(),
-            "virial": np.asarray(v).reshape(-1).tolist(),
+            "forces": np.asarray(f).reshape(-1).tolist() if has_derivatives else [],
+            "virial": np.asarray(v).reshape(-1).tolist() if has_derivatives else [],
             "atom_energies": np.asarray(ae).reshape(-1).tolist(),
         })
     with open(sys.argv[2], "w") as f:

@@ -1,7 +1,8 @@
 /*! \file
  * \brief Creates a backend from what the user wrote: "reference" selects the analytic
- * reference potential; anything else is a DeePMD-kit model file (.pth, .pb, .savedmodel,
- * .pt2, ...) loaded through DeePMD-kit's C API.
+ * reference potential; a `.dp` file (DeePMD-kit's backend-independent format) goes to the
+ * native engine (backends/native); anything else is a DeePMD-kit model file (.pth, .pb,
+ * .savedmodel, .pt2, ...) loaded through DeePMD-kit's C API. `backend` overrides the choice.
  */
 #pragma once
 
@@ -18,6 +19,7 @@ namespace dgmx
 struct BackendOptions
 {
     std::string model;              //!< "reference" or a DeePMD-kit model path
+    std::string backend = "auto";   //!< "auto" (from the file name), "native" or "deepmd"
     std::string deepmdLibrary;      //!< explicit path to libdeepmd_c.so (optional)
     int         device = -1;        //!< GPU index; -1: node-local rank modulo visible devices
     int         ompThreads = 0;     //!< 0: decided from the ranks sharing the node

@@ -133,8 +133,14 @@ int run(const CheckModelArgs& args)
     BackendOptions options;
     options.model         = args.model;
     options.deepmdLibrary = args.deepmdLibrary;
-    const std::optional<ModelInfo> info = inspectModel(options); // throws a clear error if missing
-    if (info)
+    const bool dpFile = std::filesystem::path(args.model).extension() == ".dp";
+    const std::optional<ModelInfo> info = dpFile ? std::nullopt : inspectModel(options); // throws if missing
+    if (dpFile)
+    {
+        say("backend:      native engine (DeePMD-kit .dp file; descriptor, precision and parameters "
+            "under details)");
+    }
+    else if (info)
     {
         sayFileInfo(say, args.model, *info);
     }

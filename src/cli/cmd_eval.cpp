@@ -30,7 +30,7 @@ namespace
 struct EvalArgs
 {
     std::string model, structure, index, group, output;
-    std::string decomposition = "rcb", reduction = "allreduce", typeMap, deepmdLibrary;
+    std::string decomposition = "rcb", reduction = "allreduce", typeMap, deepmdLibrary, backend = "auto";
     double      skin = 0.1;
     bool        noPbc = false;
 };
@@ -87,6 +87,7 @@ EvalSystem loadSystem(const EvalArgs& args, MPI_Comm comm)
     BackendOptions options;
     options.model         = args.model;
     options.deepmdLibrary = args.deepmdLibrary;
+    options.backend       = args.backend;
     s.backend             = createBackend(options, comm);
     std::vector<std::string> elements;
     for (const int a : s.nnAtoms)
@@ -221,6 +222,8 @@ const RegisterCommand c_register("eval", [](CLI::App& app) {
     app.description("Energy, forces and virial of a structure through the decomposition on all ranks");
     app.add_option("--model", args->model, "DeePMD-kit model file, or 'reference'")->required();
     app.add_option("--structure", args->structure, "structure (.gro)")->required();
+    app.add_option("--backend", args->backend, "auto (.dp: native engine, else DeePMD-kit), native or deepmd")
+            ->check(CLI::IsMember({ "auto", "native", "deepmd" }));
     app.add_option("--index", args->index, "index file (.ndx) with the NN group");
     app.add_option("--group", args->group, "NN group in the index file (default: all atoms)");
     app.add_option("--decomposition", args->decomposition, "rcb or slab")

@@ -102,6 +102,8 @@ const std::map<std::string, Setter>& setters()
           [](PluginConfig& c, const Line& l) { c.decomposition.rebalanceInterval = l.integer(0, 1 << 30); } },
         { "imbalance_threshold",
           [](PluginConfig& c, const Line& l) { c.decomposition.imbalanceThreshold = l.real(0, 1e6); } },
+        { "backend",
+          [](PluginConfig& c, const Line& l) { c.backend.backend = l.choice({ "auto", "native", "deepmd" }); } },
         { "deepmd_library", [](PluginConfig& c, const Line& l) { c.backend.deepmdLibrary = l.existingFile(); } },
         { "device",
           [](PluginConfig& c, const Line& l) {

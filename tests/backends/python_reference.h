@@ -34,8 +34,8 @@ struct ReferenceFrame
 struct ReferenceResult
 {
     double                energy = 0;   //!< kJ/mol
-    std::vector<double>   forces;       //!< kJ/mol/nm
-    std::array<double, 9> virial{};     //!< kJ/mol, GROMACS convention
+    std::vector<double>   forces;       //!< kJ/mol/nm; empty where the backend has no derivatives
+    std::array<double, 9> virial{};     //!< kJ/mol, GROMACS convention (zero if not computed)
     std::vector<double>   atomEnergies; //!< kJ/mol
 };
 
@@ -104,7 +104,7 @@ inline std::vector<ReferenceResult> runPythonReference(const std::string& model,
         }
         // DeePMD-kit: V_kj = sum_i f_i,k x_i,j; GROMACS: Xi_ab = -1/2 sum_i x_i,a f_i,b = -1/2 V_ba.
         const auto v = f["virial"].get<std::vector<double>>();
-        for (int a = 0; a < 3; ++a)
+        for (int a = 0; a < 3 && v.size() == 9; ++a) // empty: backend without derivatives
         {
             for (int b = 0; b < 3; ++b)
             {

@@ -90,6 +90,7 @@ TEST_F(PluginConfigTest, MinimalConfigurationHasTheDocumentedDefaults)
     EXPECT_DOUBLE_EQ(c.decomposition.ghostShellCutoffs, 1.0);
     EXPECT_EQ(c.decomposition.rebalanceInterval, 100);
     EXPECT_DOUBLE_EQ(c.decomposition.imbalanceThreshold, 0.05);
+    EXPECT_EQ(c.backend.backend, "auto");
     EXPECT_EQ(c.backend.deepmdLibrary, "");
     EXPECT_EQ(c.backend.device, -1);
     EXPECT_EQ(c.backend.ompThreads, 0);
@@ -117,6 +118,7 @@ TEST_F(PluginConfigTest, EveryKeyLandsInTheStruct)
                              "ghost_shell_cutoffs = 2\n"
                              "rebalance_interval = 0\n"
                              "imbalance_threshold = 1.5e-1\n"
+                             "backend = native\n"
                              "deepmd_library = " + lib_ + "\n"
                              "device = 3\n"
                              "omp_threads = 4\n"
@@ -138,6 +140,7 @@ TEST_F(PluginConfigTest, EveryKeyLandsInTheStruct)
     EXPECT_DOUBLE_EQ(c.decomposition.ghostShellCutoffs, 2.0);
     EXPECT_EQ(c.decomposition.rebalanceInterval, 0);
     EXPECT_DOUBLE_EQ(c.decomposition.imbalanceThreshold, 0.15);
+    EXPECT_EQ(c.backend.backend, "native");
     EXPECT_EQ(c.backend.deepmdLibrary, lib_);
     EXPECT_EQ(c.backend.device, 3);
     EXPECT_EQ(c.backend.ompThreads, 4);
@@ -300,6 +303,8 @@ TEST_F(PluginConfigTest, BadChoices)
                   { "decomposition = RCB", "expected one of: rcb, slab" });
     expectMessage(errorOf(minimal() + "reduction = alltoall\n"), 3,
                   { "reduction = alltoall", "expected one of: allreduce, sparse" });
+    expectMessage(errorOf(minimal() + "backend = torch\n"), 3,
+                  { "backend = torch", "expected one of: auto, native, deepmd" });
 }
 
 TEST_F(PluginConfigTest, MissingFiles)
