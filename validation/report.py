@@ -16,6 +16,7 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import MDAnalysis as mda  # noqa: E402
+from MDAnalysis import transformations  # noqa: E402
 from MDAnalysis.analysis import rdf, rms  # noqa: E402
 
 EV = 96.48533212331  # kJ/mol per eV
@@ -98,9 +99,14 @@ def nve(md, out, natoms):
     return res
 
 
-def structure(run, ref):
-    u = mda.Universe(str(run / "md.tpr"), str(run / "md.xtc"))
-    r = mda.Universe(str(run / "md.tpr"), str(ref))
+def structure(run, sysdir):
+    """RMSD, Rg (protein made whole through the classical topology's bonds: the all-NN .tpr has
+    none) and the water O-O g(r) of one run."""
+    top = str(sysdir / "equil.tpr")
+    u = mda.Universe(top, str(run / "md.xtc"))
+    u.trajectory.add_transformations(transformations.unwrap(u.select_atoms("protein")))
+    r = mda.Universe(top, str(sysdir / "conf.gro"))
+    r.trajectory.add_transformations(transformations.unwrap(r.select_atoms("protein")))
     heavy = "protein and not name H*"
     rmsd = rms.RMSD(u, r, select=heavy).run().results.rmsd
     prot = u.select_atoms("protein")
@@ -110,13 +116,13 @@ def structure(run, ref):
     return rmsd[:, 1], rmsd[:, 2] / 10, rg / 10, g.results.bins / 10, g.results.rdf
 
 
-def nvt(md, ref, out):
+def nvt(md, sysdir, out):
     runs = [r for r in sorted(md.glob("*-nvt-*")) if (r / "md.xtc").exists()]
     res = {}
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
     for run in runs:
         t, temp, _ = energies(run)
-        frame_t, rmsd, rg, bins, g = structure(run, ref)
+        frame_t, rmsd, rg, bins, g = structure(run, sysdir)
         half = len(temp) // 2
         res[run.name] = {"ps": float(t[-1]), "temperature_mean_K": float(temp[half:].mean()),
                          "temperature_std_K": float(temp[half:].std()),
@@ -165,7 +171,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     natoms = int((sysdir / "conf.gro").read_text().splitlines()[1])
     summary = {"accuracy": accuracy(train, out) if (train / "lcurve.out").exists() else {},
-               "nve": nve(md, out, natoms), "nvt": nvt(md, sysdir / "conf.gro", out),
+               "nve": nve(md, out, natoms), "nvt": nvt(md, sysdir, out),
                "ranks": ranks(md, out),
                "runs": {r.name: json.loads((r / "run.json").read_text())
                         for r in sorted(md.glob("*")) if (r / "run.json").exists()}}

@@ -21,6 +21,9 @@ from common import HERE, TEST, TRAIN, cached, code_files, digest  # noqa: E402
 import data  # noqa: E402
 
 
+TEST_FRAMES = 20  # per fragment (dp test takes the first frames: 300 K)
+
+
 def prepare(d, steps, labels):
     conf = json.loads((HERE / "model/input.json").read_text())
     for split, names in (("train", TRAIN), ("test", TEST)):
@@ -41,31 +44,51 @@ def sh(cmd, d, log):
         raise RuntimeError(f"{cmd} failed, see {d / log}")
 
 
-def train(d, steps, labels):
+def train(d, steps, labels, max_minutes):
     prepare(d, steps, labels)
     t0 = time.time()
-    sh("dp --pt train input.json --skip-neighbor-stat", d, "train.log")
+    with open(d / "train.log", "w") as f:
+        p = subprocess.Popen("exec dp --pt train input.json --skip-neighbor-stat", cwd=d, shell=True,
+                             stdout=f, stderr=subprocess.STDOUT)
+        try:
+            rc = p.wait(timeout=max_minutes * 60 if max_minutes else None)
+        except subprocess.TimeoutExpired:  # the wall-time budget: keep the latest checkpoint
+            p.terminate()
+            rc = 0 if p.wait() and (d / "checkpoint").exists() else p.returncode
+    if rc:
+        raise RuntimeError(f"dp train failed, see {d / 'train.log'}")
+    finish(d, steps, time.time() - t0)
+
+
+def finish(d, steps, train_s):
+    """Freeze the latest checkpoint, compress, dp test; timing.json says how far training got."""
     t1 = time.time()
-    sh("dp --pt freeze -o model.pth", d, "freeze.log")
+    sh("dp --pt freeze -c . -o model.pth", d, "freeze.log")
     systems = " ".join(f"data/train/{n}" for n in TRAIN)
     sh(f"python3 {HERE}/compress.py model.pth model-compressed.pth {systems}", d, "compress.log")
     t2 = time.time()
     for m in ("model.pth", "model-compressed.pth"):
         tag = m.removesuffix(".pth")
-        sh(f"dp --pt test -m {m} -s data/test -d test-{tag} -n 100000", d, f"test-{tag}.log")
-        sh(f"dp --pt test -m {m} -s data/train -d train-{tag} -n 30", d, f"train-{tag}.log")
+        sh(f"dp --pt test -m {m} -s data/test -d test-{tag} -n {TEST_FRAMES}", d, f"test-{tag}.log")
+        sh(f"dp --pt test -m {m} -s data/train -d train-{tag} -n {TEST_FRAMES // 2}", d,
+           f"train-{tag}.log")
+    done = int((d / "checkpoint").read_text().split("-")[-1].split(".")[0])
     (d / "timing.json").write_text(json.dumps(
-        {"train_s": t1 - t0, "freeze_compress_s": t2 - t1, "steps": steps,
+        {"train_s": train_s, "freeze_compress_s": t2 - t1, "steps_planned": steps,
+         "steps_done": done,
          "threads": os.environ.get("DP_INTRA_OP_PARALLELISM_THREADS")}, indent=1) + "\n")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=12000)
+    p.add_argument("--max-minutes", type=float, default=0,
+                   help="stop training after this wall time and use the latest checkpoint (0: none)")
     p.add_argument("--probe", action="store_true", help="40 steps, print s/step, no caching")
     args = p.parse_args()
     os.environ.setdefault("DP_INTRA_OP_PARALLELISM_THREADS", "2")
     os.environ.setdefault("DP_INTER_OP_PARALLELISM_THREADS", "1")
+    os.environ.setdefault("NUM_WORKERS", "0")  # no data-loader worker processes
     os.environ.setdefault("OMP_NUM_THREADS", os.environ["DP_INTRA_OP_PARALLELISM_THREADS"])
     labels = {n: data.fragment(n) for n in TRAIN + TEST}
     if args.probe:
@@ -77,9 +100,9 @@ def main():
         sh("dp --pt train input.json --skip-neighbor-stat", d, "train.log")
         print(f"40 steps in {time.time() - t0:.1f} s (incl. start-up); log {d / 'train.log'}")
         return
-    key = digest(args.steps, sorted(str(v) for v in labels.values()),
+    key = digest(args.steps, args.max_minutes or None, sorted(str(v) for v in labels.values()),
                  *code_files("train.py", "compress.py", "model/input.json"))
-    out = cached("train", key, lambda d: train(d, args.steps, labels))
+    out = cached("train", key, lambda d: train(d, args.steps, labels, args.max_minutes))
     print(out)
 
 
