@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import MDAnalysis as mda  # noqa: E402
 from MDAnalysis import transformations  # noqa: E402
+from MDAnalysis.lib.distances import minimize_vectors  # noqa: E402
 from MDAnalysis.analysis import rdf, rms  # noqa: E402
 
 EV = 96.48533212331  # kJ/mol per eV
@@ -38,6 +39,8 @@ def accuracy(train, out):
     fig, axes = plt.subplots(1, 2, figsize=(9, 4))
     for tag in ("model", "model-compressed"):
         for split in ("test", "train"):
+            if not (train / f"{split}-{tag}.f.out").exists():
+                continue  # that dp test did not run
             e = np.loadtxt(train / f"{split}-{tag}.e_peratom.out")
             f = np.loadtxt(train / f"{split}-{tag}.f.out")
             df = f[:, 3:] - f[:, :3]
@@ -46,7 +49,7 @@ def accuracy(train, out):
                 "energy_rmse_mev_per_atom": 1e3 * float(np.sqrt(np.mean((e[:, 1] - e[:, 0]) ** 2))),
                 "force_rmse_ev_per_A": float(np.sqrt(np.mean(df ** 2))),
                 "force_rms_reference_ev_per_A": float(np.sqrt(np.mean(f[:, :3] ** 2)))}
-            if split == "test" and tag == "model-compressed":
+            if split == "test" and tag == "model":
                 axes[0].plot(f[:, :3].ravel(), f[:, 3:].ravel(), ",", alpha=0.3)
                 axes[0].set(xlabel="force field force (eV/Å)", ylabel="model force (eV/Å)",
                             title="held-out fragments: forces")
@@ -66,7 +69,8 @@ def accuracy(train, out):
     ax.legend()
     fig.tight_layout()
     fig.savefig(out / "learning_curve.png", dpi=110)
-    res["timing"] = json.loads((train / "timing.json").read_text())
+    if (train / "timing.json").exists():
+        res["timing"] = json.loads((train / "timing.json").read_text())
     return res
 
 
@@ -83,8 +87,9 @@ def energies(run):
 def nve(md, out, natoms):
     res = {}
     fig, ax = plt.subplots(figsize=(7, 4))
-    for run in sorted(md.glob("*-nve-*")):
-        if not (run / "md.edr").exists():
+    for run in sorted(md.glob("*")):
+        info = run / "run.json"
+        if not info.exists() or json.loads(info.read_text())["ensemble"] != "nve":
             continue
         t, _, dtot = energies(run)
         slope = np.polyfit(t, dtot, 1)[0]
@@ -152,7 +157,9 @@ def ranks(md, out):
     ub = mda.Universe(str(b / "md.tpr"), str(b / "md.trr"))
     diff = []
     for fa, fb in zip(ua.trajectory, ub.trajectory):
-        d = ua.atoms.positions - ub.atoms.positions
+        # minimum image: GROMACS puts atoms back into the box at different steps with and
+        # without domain decomposition
+        d = minimize_vectors(ua.atoms.positions - ub.atoms.positions, fa.dimensions)
         diff.append((fa.frame, float(np.abs(d).max()) / 10, float(np.sqrt((d ** 2).mean())) / 10))
     diff = np.array(diff)
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -162,7 +169,7 @@ def ranks(md, out):
     ax.legend()
     fig.tight_layout()
     fig.savefig(out / "ranks_divergence.png", dpi=110)
-    pick = [s for s in (0, 1, 10, 50, 100) if s < len(diff)]
+    pick = [s for s in (0, 1, 5, 10, 20, 50, 100) if s < len(diff)]
     return {f"step {int(diff[s, 0])}": {"max_nm": diff[s, 1], "rms_nm": diff[s, 2]} for s in pick}
 
 
