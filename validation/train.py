@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import HERE, TEST, TRAIN, cached, code_files, digest  # noqa: E402
+from common import HERE, TEST, TRAIN, cached, code_files, digest, stage_dir  # noqa: E402
 import data  # noqa: E402
 
 
@@ -85,6 +85,8 @@ def main():
     p.add_argument("--max-minutes", type=float, default=0,
                    help="stop training after this wall time and use the latest checkpoint (0: none)")
     p.add_argument("--probe", action="store_true", help="40 steps, print s/step, no caching")
+    p.add_argument("--dir-only", action="store_true",
+                   help="print the finished stage's directory, train nothing (error if absent)")
     args = p.parse_args()
     os.environ.setdefault("DP_INTRA_OP_PARALLELISM_THREADS", "2")
     os.environ.setdefault("DP_INTER_OP_PARALLELISM_THREADS", "1")
@@ -102,6 +104,12 @@ def main():
         return
     key = digest(args.steps, args.max_minutes or None, sorted(str(v) for v in labels.values()),
                  *code_files("train.py", "compress.py", "model/input.json"))
+    if args.dir_only:
+        out = stage_dir("train", key)
+        if not (out / ".done").exists():
+            sys.exit(f"no finished training for these inputs ({out}): run scripts/validate train")
+        print(out)
+        return
     out = cached("train", key, lambda d: train(d, args.steps, labels, args.max_minutes))
     print(out)
 
