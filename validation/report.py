@@ -1,0 +1,190 @@
+"""Figures and numbers of validation/README.md from the cached training and the MD runs.
+
+  python3 validation/report.py TRAINDIR MDDIR SYSTEMDIR OUTDIR      (inside scripts/env)
+
+TRAINDIR: the train stage (lcurve.out, dp test details, timing.json); MDDIR: validation/md/run.sh
+outputs named <kind>-<ensemble>-<dt> plus ranks1/ranks2 (100 steps, x every step); SYSTEMDIR:
+build_protein.sh output (conf.gro is the RMSD reference). Writes OUTDIR/*.png and summary.json.
+"""
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import MDAnalysis as mda  # noqa: E402
+from MDAnalysis import transformations  # noqa: E402
+from MDAnalysis.lib.distances import minimize_vectors  # noqa: E402
+from MDAnalysis.analysis import rdf, rms  # noqa: E402
+
+EV = 96.48533212331  # kJ/mol per eV
+
+
+def xvg(path, legend=None):
+    rows = [l.split() for l in Path(path).read_text().splitlines() if l and l[0] not in "#@"]
+    a = np.array(rows, dtype=float)
+    if legend is None:
+        return a
+    legends = [l.split('"')[1] for l in Path(path).read_text().splitlines()
+               if l.startswith("@ s") and "legend" in l]
+    return a[:, 0], a[:, 1 + legends.index(legend)]
+
+
+def accuracy(train, out):
+    """dp test details: RMSEs of the held-out and (30 frames of each) training fragments."""
+    res = {}
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+    for tag in ("model", "model-compressed"):
+        for split in ("test", "train"):
+            if not (train / f"{split}-{tag}.f.out").exists():
+                continue  # that dp test did not run
+            e = np.loadtxt(train / f"{split}-{tag}.e_peratom.out")
+            f = np.loadtxt(train / f"{split}-{tag}.f.out")
+            df = f[:, 3:] - f[:, :3]
+            res[f"{split}/{tag}"] = {
+                "frames": len(e), "force_components": f[:, :3].size,
+                "energy_rmse_mev_per_atom": 1e3 * float(np.sqrt(np.mean((e[:, 1] - e[:, 0]) ** 2))),
+                "force_rmse_ev_per_A": float(np.sqrt(np.mean(df ** 2))),
+                "force_rms_reference_ev_per_A": float(np.sqrt(np.mean(f[:, :3] ** 2)))}
+            if split == "test" and tag == "model":
+                axes[0].plot(f[:, :3].ravel(), f[:, 3:].ravel(), ",", alpha=0.3)
+                axes[0].set(xlabel="force field force (eV/Å)", ylabel="model force (eV/Å)",
+                            title="held-out fragments: forces")
+                axes[1].plot(e[:, 0], e[:, 1], ".")
+                axes[1].set(xlabel="force field energy (eV/atom)", ylabel="model (eV/atom)",
+                            title="held-out fragments: energy per atom")
+    lo, hi = axes[0].get_xlim()
+    axes[0].plot([lo, hi], [lo, hi], "k-", lw=0.5)
+    fig.tight_layout()
+    fig.savefig(out / "accuracy.png", dpi=110)
+    lc = np.genfromtxt(train / "lcurve.out", names=True)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for k in ("rmse_f_val", "rmse_f_trn"):
+        if k in lc.dtype.names:
+            ax.semilogy(lc["step"], lc[k], label=k)
+    ax.set(xlabel="training step", ylabel="force RMSE (eV/Å)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "learning_curve.png", dpi=110)
+    if (train / "timing.json").exists():
+        res["timing"] = json.loads((train / "timing.json").read_text())
+    return res
+
+
+def energies(run):
+    t, kin = xvg(run / "gmx-energy.xvg", "Kinetic En.")
+    _, temp = xvg(run / "gmx-energy.xvg", "Temperature")
+    if (run / "total.xvg").exists():
+        a = xvg(run / "total.xvg")
+        return t, temp, a[:, 5] - a[0, 5]   # total + NN
+    _, tot = xvg(run / "gmx-energy.xvg", "Total Energy")
+    return t, temp, tot - tot[0]
+
+
+def nve(md, out, natoms):
+    res = {}
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for run in sorted(md.glob("*")):
+        info = run / "run.json"
+        if not info.exists() or json.loads(info.read_text())["ensemble"] != "nve":
+            continue
+        t, _, dtot = energies(run)
+        slope = np.polyfit(t, dtot, 1)[0]
+        res[run.name] = {"ps": float(t[-1] - t[0]), "drift_kj_mol_ps_atom": slope / natoms,
+                         "rms_kj_mol": float(np.std(dtot - np.polyval(np.polyfit(t, dtot, 1), t)))}
+        ax.plot(t, dtot / natoms, label=f"{run.name}: {slope / natoms:.1e} kJ/mol/ps/atom")
+    ax.set(xlabel="time (ps)", ylabel="total energy - initial (kJ/mol per atom)",
+           title="NVE: total energy (NN runs: GROMACS total + NN energy)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "nve_drift.png", dpi=110)
+    return res
+
+
+def structure(run, sysdir):
+    """RMSD, Rg (protein made whole through the classical topology's bonds: the all-NN .tpr has
+    none) and the water O-O g(r) of one run."""
+    top = str(sysdir / "equil.tpr")
+    u = mda.Universe(top, str(run / "md.xtc"))
+    u.trajectory.add_transformations(transformations.unwrap(u.select_atoms("protein")))
+    r = mda.Universe(top, str(sysdir / "conf.gro"))
+    r.trajectory.add_transformations(transformations.unwrap(r.select_atoms("protein")))
+    heavy = "protein and not name H*"
+    rmsd = rms.RMSD(u, r, select=heavy).run().results.rmsd
+    prot = u.select_atoms("protein")
+    rg = np.array([prot.radius_of_gyration() for _ in u.trajectory])
+    ow = u.select_atoms("resname SOL and name OW")
+    g = rdf.InterRDF(ow, ow, nbins=120, range=(0.5, 6.0), exclusion_block=(1, 1)).run()
+    return rmsd[:, 1], rmsd[:, 2] / 10, rg / 10, g.results.bins / 10, g.results.rdf
+
+
+def nvt(md, sysdir, out):
+    runs = [r for r in sorted(md.glob("*-nvt-*")) if (r / "md.xtc").exists()]
+    res = {}
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    for run in runs:
+        t, temp, _ = energies(run)
+        frame_t, rmsd, rg, bins, g = structure(run, sysdir)
+        half = len(temp) // 2
+        res[run.name] = {"ps": float(t[-1]), "temperature_mean_K": float(temp[half:].mean()),
+                         "temperature_std_K": float(temp[half:].std()),
+                         "rmsd_nm_last_half": float(rmsd[len(rmsd) // 2:].mean()),
+                         "rg_nm_mean": float(rg.mean()), "rdf_oo_first_peak": [
+                             float(bins[np.argmax(g)]), float(g.max())]}
+        axes[0, 0].plot(t, temp, label=run.name, lw=0.7)
+        axes[0, 1].plot(frame_t, rmsd, label=run.name)
+        axes[1, 0].plot(frame_t, rg, label=run.name)
+        axes[1, 1].plot(bins, g, label=run.name)
+    for ax, (xl, yl) in zip(axes.ravel(), [("time (ps)", "temperature (K)"),
+                                           ("time (ps)", "protein heavy-atom RMSD (nm)"),
+                                           ("time (ps)", "protein radius of gyration (nm)"),
+                                           ("r (nm)", "water O-O g(r)")]):
+        ax.set(xlabel=xl, ylabel=yl)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "nvt_stability.png", dpi=110)
+    return res
+
+
+def ranks(md, out):
+    a, b = md / "ranks1", md / "ranks2"
+    if not (a / "md.trr").exists() or not (b / "md.trr").exists():
+        return {}
+    ua = mda.Universe(str(a / "md.tpr"), str(a / "md.trr"))
+    ub = mda.Universe(str(b / "md.tpr"), str(b / "md.trr"))
+    diff = []
+    for fa, fb in zip(ua.trajectory, ub.trajectory):
+        # minimum image: GROMACS puts atoms back into the box at different steps with and
+        # without domain decomposition
+        d = minimize_vectors(ua.atoms.positions - ub.atoms.positions, fa.dimensions)
+        diff.append((fa.frame, float(np.abs(d).max()) / 10, float(np.sqrt((d ** 2).mean())) / 10))
+    diff = np.array(diff)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.semilogy(diff[:, 0], np.maximum(diff[:, 1], 1e-9), label="max |x1 - x2|")
+    ax.semilogy(diff[:, 0], np.maximum(diff[:, 2], 1e-9), label="RMS")
+    ax.set(xlabel="step", ylabel="position difference, 1 vs 2 ranks (nm)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "ranks_divergence.png", dpi=110)
+    pick = [s for s in (0, 1, 5, 10, 20, 50, 100) if s < len(diff)]
+    return {f"step {int(diff[s, 0])}": {"max_nm": diff[s, 1], "rms_nm": diff[s, 2]} for s in pick}
+
+
+def main():
+    train, md, sysdir, out = map(Path, sys.argv[1:5])
+    out.mkdir(parents=True, exist_ok=True)
+    natoms = int((sysdir / "conf.gro").read_text().splitlines()[1])
+    summary = {"accuracy": accuracy(train, out) if (train / "lcurve.out").exists() else {},
+               "nve": nve(md, out, natoms), "nvt": nvt(md, sysdir, out),
+               "ranks": ranks(md, out),
+               "runs": {r.name: json.loads((r / "run.json").read_text())
+                        for r in sorted(md.glob("*")) if (r / "run.json").exists()}}
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
