@@ -24,7 +24,7 @@ run_installed() {
   export PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vx "$build/bin" | paste -sd:)
   local dg=$prefix/bin/deepmd-gromacs plugin=$prefix/lib/libdeepmd_gromacs_plumed.so
   [ ! -e "$build/CMakeCache.txt" ] && echo "build folder hidden: $build is empty here" \
-    || echo "NOTE: build folder not hidden (unshare -m not allowed); still no path into it is used"
+    || echo "NOTE: build folder not hidden (no private mount namespace here): a fallback into it would go unnoticed"
 
   [ "$("$dg" plugin-path)" = "$(realpath "$plugin")" ] || fail "plugin-path: $("$dg" plugin-path) != $plugin"
   mkdir -p "$work/elsewhere/bin" && ln -sf "$dg" "$work/elsewhere/bin/deepmd-gromacs"
