@@ -97,12 +97,16 @@ LinearFit fitLine(const std::vector<double>& t, const std::vector<double>& y)
     return f;
 }
 
-CombinedEnergies combineEnergies(const XvgFile& nn, const XvgFile& gmx, const std::string& nnPath,
-                                 const std::string& gmxPath)
+namespace
 {
-    CombinedEnergies result;
-    result.nnFrames  = nn.rows.size();
-    result.gmxFrames = gmx.rows.size();
+//! Columns of the `gmx energy` terms that are needed.
+struct GmxColumns
+{
+    int potential = -1, kinetic = -1, total = -1, conserved = -1;
+};
+
+void requireRows(const XvgFile& nn, const XvgFile& gmx, const std::string& nnPath, const std::string& gmxPath)
+{
     if (nn.rows.empty() || nn.columns() < 2)
     {
         throw Error(nnPath + ": no data rows with a time and an NN energy column; pass the .xvg "
@@ -112,42 +116,52 @@ CombinedEnergies combineEnergies(const XvgFile& nn, const XvgFile& gmx, const st
     {
         throw Error(gmxPath + ": no data rows; pass the output of `gmx energy -f ener.edr -o energy.xvg`");
     }
-    int nnColumn = nn.columnOfLegend(c_legendNN);
-    if (nnColumn < 0)
-    {
-        nnColumn = 1;
-    }
-    const std::vector<const char*> needed = { c_legendPotential, c_legendKinetic, c_legendTotal,
-                                              c_legendConserved };
-    std::vector<int>         columns;
-    std::vector<std::string> missing;
-    for (const char* name : needed)
-    {
+}
+
+//! The column legended "NN energy", else the first data column.
+int nnEnergyColumn(const XvgFile& nn)
+{
+    const int c = nn.columnOfLegend(c_legendNN);
+    return c < 0 ? 1 : c;
+}
+
+/*! The needed terms by legend; plain NVE has no "Conserved En." term and its conserved energy
+ *  is the total (\p conservedIsTotal). Throws listing the missing terms and the legends there are. */
+GmxColumns gmxColumns(const XvgFile& gmx, const std::string& gmxPath, bool& conservedIsTotal)
+{
+    std::string missing;
+    auto        find = [&](const char* name) {
         int c = gmx.columnOfLegend(name);
         if (c < 0 && name == c_legendConserved)
         {
-            // Plain NVE: GROMACS writes no "Conserved En." term, its conserved energy is the total.
-            c = gmx.columnOfLegend(c_legendTotal);
-            result.conservedIsTotal = c >= 0;
+            c                = gmx.columnOfLegend(c_legendTotal);
+            conservedIsTotal = c >= 0;
         }
         if (c < 0 || static_cast<std::size_t>(c) >= gmx.columns())
         {
-            missing.push_back(std::string("\"") + name + "\"");
+            missing += (missing.empty() ? "\"" : ", \"") + std::string(name) + "\"";
         }
-        columns.push_back(c);
-    }
+        return c;
+    };
+    GmxColumns columns;
+    columns.potential = find(c_legendPotential);
+    columns.kinetic   = find(c_legendKinetic);
+    columns.total     = find(c_legendTotal);
+    columns.conserved = find(c_legendConserved);
     if (!missing.empty())
     {
-        std::string m;
-        for (const auto& s : missing)
-        {
-            m += (m.empty() ? "" : ", ") + s;
-        }
         throw Error(fmt::format("{}: no column {} (its legends are: {}); select the terms with "
                                 "`printf 'Potential\\nKinetic-En.\\nTotal-Energy\\nConserved-En.\\n' | "
                                 "gmx energy -f ener.edr -o {}`",
-                                gmxPath, m, legendList(gmx), gmxPath));
+                                gmxPath, missing, legendList(gmx), gmxPath));
     }
+    return columns;
+}
+
+//! N of a `# natoms N` comment of the plugin's file.
+std::optional<long> natomsFromComments(const XvgFile& nn)
+{
+    std::optional<long> natoms;
     for (const auto& c : nn.comments)
     {
         std::istringstream words(c);
@@ -155,27 +169,45 @@ CombinedEnergies combineEnergies(const XvgFile& nn, const XvgFile& gmx, const st
         long               n = 0;
         if ((words >> key >> n) && key == "natoms" && n > 0)
         {
-            result.natomsFromHeader = n;
+            natoms = n;
         }
     }
+    return natoms;
+}
 
-    const auto nnOrder  = sortedByTime(nn, nnPath);
-    const auto gmxOrder = sortedByTime(gmx, gmxPath);
-    XvgFile&   out      = result.table;
-    out.title           = "GROMACS energies with the NN energy added";
-    out.xLabel          = "Time (ps)";
-    out.yLabel          = "(kJ/mol)";
-    out.legends         = { "NN energy", "Potential (GROMACS)", "Potential + NN", "Kinetic En.",
-                            "Total Energy + NN", "Conserved En. + NN" };
-    out.comments        = { "deepmd-gromacs energy: GROMACS energy terms plus the plugin's NN energy",
-                            "NN energy: " + nnPath + " (column " + std::to_string(nnColumn) + ")",
-                            "GROMACS terms: " + gmxPath };
-    if (result.conservedIsTotal)
+XvgFile tableWithHeader(const std::string& nnPath, int nnColumn, const std::string& gmxPath, bool conservedIsTotal)
+{
+    XvgFile out;
+    out.title    = "GROMACS energies with the NN energy added";
+    out.xLabel   = "Time (ps)";
+    out.yLabel   = "(kJ/mol)";
+    out.legends  = { "NN energy", "Potential (GROMACS)", "Potential + NN", "Kinetic En.",
+                     "Total Energy + NN", "Conserved En. + NN" };
+    out.comments = { "deepmd-gromacs energy: GROMACS energy terms plus the plugin's NN energy",
+                     "NN energy: " + nnPath + " (column " + std::to_string(nnColumn) + ")",
+                     "GROMACS terms: " + gmxPath };
+    if (conservedIsTotal)
     {
         out.comments.push_back("no \"Conserved En.\" term (NVE without coupling): conserved = total energy");
     }
-    std::vector<double> times, conserved, conservedGromacs;
-    std::size_t         j = 0;
+    return out;
+}
+
+//! Conserved energy with and without the NN energy, at the matched times.
+struct ConservedSeries
+{
+    std::vector<double> times, withNn, gromacs;
+};
+
+/*! Appends a row to \p out for every time in both files (a merge over both sorted orders) and
+ *  returns the conserved energies at those times. */
+ConservedSeries matchRows(const XvgFile& nn, int nnColumn, const XvgFile& gmx, const GmxColumns& c,
+                          const std::string& nnPath, const std::string& gmxPath, XvgFile& out)
+{
+    const auto      nnOrder  = sortedByTime(nn, nnPath);
+    const auto      gmxOrder = sortedByTime(gmx, gmxPath);
+    ConservedSeries series;
+    std::size_t     j = 0;
     for (const std::size_t i : nnOrder)
     {
         const auto& r = nn.rows[i];
@@ -193,23 +225,39 @@ CombinedEnergies combineEnergies(const XvgFile& nn, const XvgFile& gmx, const st
             continue;
         }
         const double e = r[nnColumn];
-        const double pot = g[columns[0]], kin = g[columns[1]], tot = g[columns[2]], cons = g[columns[3]];
+        const double pot = g[c.potential], kin = g[c.kinetic], tot = g[c.total], cons = g[c.conserved];
         out.rows.push_back({ r[0], e, pot, pot + e, kin, tot + e, cons + e });
-        times.push_back(r[0]);
-        conserved.push_back(cons + e);
-        conservedGromacs.push_back(cons);
+        series.times.push_back(r[0]);
+        series.withNn.push_back(cons + e);
+        series.gromacs.push_back(cons);
     }
-    if (out.rows.empty())
+    return series;
+}
+} // namespace
+
+CombinedEnergies combineEnergies(const XvgFile& nn, const XvgFile& gmx, const std::string& nnPath,
+                                 const std::string& gmxPath)
+{
+    CombinedEnergies result;
+    result.nnFrames  = nn.rows.size();
+    result.gmxFrames = gmx.rows.size();
+    requireRows(nn, gmx, nnPath, gmxPath);
+    const int        nnColumn = nnEnergyColumn(nn);
+    const GmxColumns columns  = gmxColumns(gmx, gmxPath, result.conservedIsTotal);
+    result.natomsFromHeader   = natomsFromComments(nn);
+    result.table = tableWithHeader(nnPath, nnColumn, gmxPath, result.conservedIsTotal);
+    const auto series = matchRows(nn, nnColumn, gmx, columns, nnPath, gmxPath, result.table);
+    if (result.table.rows.empty())
     {
         throw Error(fmt::format("no time is in both files (tolerance {} ps): {}: {}; {}: {}. Write "
                                 "the NN energy and the GROMACS energies at common steps (nstenergy "
                                 "a multiple of the plugin's output interval, or the reverse)",
                                 c_timeTolerance, nnPath, range(nn), gmxPath, range(gmx)));
     }
-    if (times.size() >= 2 && times.front() != times.back())
+    if (series.times.size() >= 2 && series.times.front() != series.times.back())
     {
-        result.conserved        = fitLine(times, conserved);
-        result.conservedGromacs = fitLine(times, conservedGromacs);
+        result.conserved        = fitLine(series.times, series.withNn);
+        result.conservedGromacs = fitLine(series.times, series.gromacs);
     }
     return result;
 }

@@ -81,6 +81,44 @@ void directive(XvgFile& f, const std::string& body, const std::string& where)
     }
 }
 
+//! The numbers of a data line; throws naming the first field that is not one.
+std::vector<double> dataRow(const std::string& t, const std::string& where)
+{
+    std::vector<double> row;
+    const char*         p   = t.data();
+    const char*         end = t.data() + t.size();
+    while (p < end)
+    {
+        while (p < end && std::isspace(static_cast<unsigned char>(*p)))
+        {
+            ++p;
+        }
+        if (p == end)
+        {
+            break;
+        }
+        double v = 0;
+        if (*p == '+')
+        {
+            ++p;
+        }
+        const auto r = std::from_chars(p, end, v);
+        if (r.ec != std::errc() || (r.ptr < end && !std::isspace(static_cast<unsigned char>(*r.ptr))))
+        {
+            const char* q = p;
+            while (q < end && !std::isspace(static_cast<unsigned char>(*q)))
+            {
+                ++q;
+            }
+            throw Error(where + ": '" + std::string(p, q) + "' is not a number (data lines hold "
+                        "numbers only; comments start with '#', directives with '@')");
+        }
+        row.push_back(v);
+        p = r.ptr;
+    }
+    return row;
+}
+
 std::string quote(const std::string& s)
 {
     std::string out = s;
@@ -137,38 +175,7 @@ XvgFile readXvg(const std::string& path)
             throw Error(where + ": a second data set ('&'); write one data set per file (gmx energy "
                         "without -nmol/-nbmin options)");
         }
-        std::vector<double> row;
-        const char*         p   = t.data();
-        const char*         end = t.data() + t.size();
-        while (p < end)
-        {
-            while (p < end && std::isspace(static_cast<unsigned char>(*p)))
-            {
-                ++p;
-            }
-            if (p == end)
-            {
-                break;
-            }
-            double v = 0;
-            if (*p == '+')
-            {
-                ++p;
-            }
-            const auto r = std::from_chars(p, end, v);
-            if (r.ec != std::errc() || (r.ptr < end && !std::isspace(static_cast<unsigned char>(*r.ptr))))
-            {
-                const char* q = p;
-                while (q < end && !std::isspace(static_cast<unsigned char>(*q)))
-                {
-                    ++q;
-                }
-                throw Error(where + ": '" + std::string(p, q) + "' is not a number (data lines hold "
-                            "numbers only; comments start with '#', directives with '@')");
-            }
-            row.push_back(v);
-            p = r.ptr;
-        }
+        std::vector<double> row = dataRow(t, where);
         if (!f.rows.empty() && row.size() != f.rows.front().size())
         {
             throw Error(where + ": " + std::to_string(row.size()) + " columns, but the first data line has "

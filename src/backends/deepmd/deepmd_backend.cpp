@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <sstream>
 #include <thread>
 #include <type_traits>
@@ -35,14 +36,19 @@ using deepmd_c::DP_Nlist;
 //! Takes ownership of a C string from the library and frees it with DP_DeleteChar.
 std::string takeString(const Api& api, const char* s)
 {
-    if (s == nullptr)
-    {
-        return {};
-    }
-    std::string result(s);
-    api.deleteChar(s);
-    return result;
+    const std::unique_ptr<const char, deepmd_c::DeleteChar> owned(s, api.deleteChar);
+    return s == nullptr ? std::string() : std::string(s);
 }
+
+//! Frees a C-API object with the library's own function, so a throwing constructor leaks nothing.
+template<typename T, void (*Api::*deleter)(T*)>
+struct ApiDeleter
+{
+    const Api* api = nullptr;
+    void       operator()(T* p) const { (api->*deleter)(p); }
+};
+using DeepPotHandle = std::unique_ptr<DP_DeepPot, ApiDeleter<DP_DeepPot, &Api::deleteDeepPot>>;
+using NlistHandle   = std::unique_ptr<DP_Nlist, ApiDeleter<DP_Nlist, &Api::deleteNlist>>;
 
 int usableCores()
 {
@@ -144,11 +150,11 @@ public:
         gpu_           = gpuFromOption_ ? options.device : place_.nodeRank;
         if (api_->newDeepPotWithParam2 != nullptr)
         {
-            dp_ = api_->newDeepPotWithParam2(modelPath_.c_str(), gpu_, "", 0);
+            dp_ = DeepPotHandle(api_->newDeepPotWithParam2(modelPath_.c_str(), gpu_, "", 0), { api_ });
         }
         else
         {
-            dp_ = api_->newDeepPot(modelPath_.c_str());
+            dp_ = DeepPotHandle(api_->newDeepPot(modelPath_.c_str()), { api_ });
         }
         if (dp_ == nullptr)
         {
@@ -156,11 +162,11 @@ public:
         }
         check("loading the model");
 
-        cutoffAngstrom_ = api_->deepPotGetCutoff(dp_);
+        cutoffAngstrom_ = api_->deepPotGetCutoff(dp_.get());
         check("reading the cutoff");
-        nTypes_ = api_->deepPotGetNumbTypes(dp_);
+        nTypes_ = api_->deepPotGetNumbTypes(dp_.get());
         check("reading the number of types");
-        std::istringstream names(takeString(*api_, api_->deepPotGetTypeMap(dp_)));
+        std::istringstream names(takeString(*api_, api_->deepPotGetTypeMap(dp_.get())));
         check("reading the type map");
         for (std::string name; names >> name;)
         {
@@ -172,17 +178,17 @@ public:
                     ": the model has {} types but its type map names {}; DeePMD-kit models used "
                     "here need a type_map naming every type", nTypes_, typeMap_.size()));
         }
-        if (api_->deepPotGetDimFParam != nullptr && api_->deepPotGetDimFParam(dp_) > 0)
+        if (api_->deepPotGetDimFParam != nullptr && api_->deepPotGetDimFParam(dp_.get()) > 0)
         {
             throw Error(context("checking the model") + ": models with frame parameters (fparam) "
                         "are not supported");
         }
-        if (api_->deepPotGetDimAParam != nullptr && api_->deepPotGetDimAParam(dp_) > 0)
+        if (api_->deepPotGetDimAParam != nullptr && api_->deepPotGetDimAParam(dp_.get()) > 0)
         {
             throw Error(context("checking the model") + ": models with atomic parameters (aparam) "
                         "are not supported");
         }
-        if (api_->deepPotGetNumbTypesSpin != nullptr && api_->deepPotGetNumbTypesSpin(dp_) > 0)
+        if (api_->deepPotGetNumbTypesSpin != nullptr && api_->deepPotGetNumbTypesSpin(dp_.get()) > 0)
         {
             throw Error(context("checking the model") + ": spin models are not supported");
         }
@@ -190,17 +196,6 @@ public:
         single_ = meta_.precision == "float32" && api_->deepPotComputeNListf2 != nullptr;
     }
 
-    ~DeepmdBackend() override
-    {
-        if (nlist_ != nullptr)
-        {
-            api_->deleteNlist(nlist_);
-        }
-        if (dp_ != nullptr)
-        {
-            api_->deleteDeepPot(dp_);
-        }
-    }
     DeepmdBackend(const DeepmdBackend&)            = delete;
     DeepmdBackend& operator=(const DeepmdBackend&) = delete;
 
@@ -272,10 +267,15 @@ private:
     //! Errors are sticky in the C API: after one, the model object is unusable.
     void check(const std::string& doing)
     {
-        std::string message = takeString(*api_, api_->deepPotCheckOK(dp_));
+        std::string message = takeString(*api_, api_->deepPotCheckOK(dp_.get()));
         if (!message.empty())
         {
-            throw Error(context(doing) + ": DeePMD-kit reported: " + message);
+            std::string loaderProblems; // e.g. the MPI stand-in was not found
+            for (const auto& p : lib_.problems)
+            {
+                loaderProblems += "\nNote: " + p;
+            }
+            throw Error(context(doing) + ": DeePMD-kit reported: " + message + loaderProblems);
         }
     }
 
@@ -292,19 +292,16 @@ private:
             numneigh_[i]   = nl.offsets[i + 1] - nl.offsets[i];
             firstneigh_[i] = indices_.data() + nl.offsets[i];
         }
-        if (nlist_ != nullptr)
-        {
-            api_->deleteNlist(nlist_);
-            nlist_ = nullptr;
-        }
-        nlist_ = api_->newNlist(input.nOwned, ilist_.data(), numneigh_.data(), firstneigh_.data());
+        nlist_.reset();
+        nlist_ = NlistHandle(api_->newNlist(input.nOwned, ilist_.data(), numneigh_.data(), firstneigh_.data()),
+                             { api_ });
         if (nlist_ == nullptr)
         {
             throw Error(context("creating the neighbour list") + ": DeePMD-kit returned none");
         }
         if (api_->nlistCheckOK != nullptr)
         {
-            std::string message = takeString(*api_, api_->nlistCheckOK(nlist_));
+            std::string message = takeString(*api_, api_->nlistCheckOK(nlist_.get()));
             if (!message.empty())
             {
                 throw Error(context("creating the neighbour list") + ": DeePMD-kit reported: " + message);
@@ -349,14 +346,14 @@ private:
         const int ago = rebuild ? 0 : 1;
         if constexpr (std::is_same_v<Real, double>)
         {
-            api_->deepPotComputeNList2(dp_, 1, nAll, coord.data(), input.types.data(), cellPtr,
-                                       input.nGhost, nlist_, ago, nullptr, nullptr, &energy,
+            api_->deepPotComputeNList2(dp_.get(), 1, nAll, coord.data(), input.types.data(), cellPtr,
+                                       input.nGhost, nlist_.get(), ago, nullptr, nullptr, &energy,
                                        force.data(), virial, atomEPtr, nullptr);
         }
         else
         {
-            api_->deepPotComputeNListf2(dp_, 1, nAll, coord.data(), input.types.data(), cellPtr,
-                                        input.nGhost, nlist_, ago, nullptr, nullptr, &energy,
+            api_->deepPotComputeNListf2(dp_.get(), 1, nAll, coord.data(), input.types.data(), cellPtr,
+                                        input.nGhost, nlist_.get(), ago, nullptr, nullptr, &energy,
                                         force.data(), virial, atomEPtr, nullptr);
         }
         check(fmt::format("evaluating {} owned + {} ghost atoms", input.nOwned, input.nGhost));
@@ -416,8 +413,9 @@ private:
     deepmd_c::ModelMetadata    meta_;
     deepmd_c::LoadedLibrary    lib_;
     const Api*                 api_ = nullptr;
-    DP_DeepPot*                dp_  = nullptr;
-    DP_Nlist*                  nlist_ = nullptr;
+    // Declared in this order so that the list goes before the model.
+    DeepPotHandle              dp_;
+    NlistHandle                nlist_;
     double                     cutoffAngstrom_ = 0;
     int                        nTypes_         = 0;
     std::vector<std::string>   typeMap_;

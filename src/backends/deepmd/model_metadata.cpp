@@ -122,6 +122,53 @@ bool contains(const std::vector<char>& bytes, const std::string& needle)
 {
     return std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end()) != bytes.end();
 }
+
+//! Descriptor type, precision and message passing from the model definition (JSON; a missing
+//! "descriptor" key is added as null, as operator[] does).
+void fromDefinition(nlohmann::json& def, ModelMetadata& meta)
+{
+    const auto& d   = def["descriptor"];
+    meta.descriptor = d.is_object() ? d.value("type", "") : "";
+    if (d.is_object())
+    {
+        meta.precision = d.value("precision", "");
+    }
+    if (def.contains("fitting_net") && def["fitting_net"].is_object() && meta.precision.empty())
+    {
+        meta.precision = def["fitting_net"].value("precision", "");
+    }
+    if (meta.precision.empty())
+    {
+        meta.precision = "float64"; // DeePMD-kit's default
+    }
+    if (d.is_object())
+    {
+        std::string why;
+        meta.messagePassing         = descriptorPassesMessages(d, why);
+        meta.messagePassingEvidence = "model definition: " + why;
+    }
+}
+
+//! Message passing from the module code a TorchScript archive holds (no definition found).
+void fromArchiveModules(const std::vector<char>& bytes, ModelMetadata& meta)
+{
+    // Heuristic without a definition: the archive holds the code of every module used.
+    for (const char* module : { "descriptor/repformers.py", "descriptor/repflows.py",
+                                "descriptor/dpa2.py", "descriptor/dpa3.py" })
+    {
+        if (contains(bytes, module))
+        {
+            meta.messagePassing         = true;
+            meta.messagePassingEvidence = std::string("archive contains ") + module;
+            break;
+        }
+    }
+    if (!meta.messagePassing.has_value() && contains(bytes, "model/descriptor/"))
+    {
+        meta.messagePassing         = false;
+        meta.messagePassingEvidence = "archive holds no DPA-2/DPA-3 descriptor module";
+    }
+}
 } // namespace
 
 ModelMetadata readModelMetadata(const std::string& path)
@@ -147,45 +194,11 @@ ModelMetadata readModelMetadata(const std::string& path)
 
     if (auto def = findDefinition(bytes, meta.definitionJson))
     {
-        const auto& d   = (*def)["descriptor"];
-        meta.descriptor = d.is_object() ? d.value("type", "") : "";
-        if (d.is_object())
-        {
-            meta.precision = d.value("precision", "");
-        }
-        if (def->contains("fitting_net") && (*def)["fitting_net"].is_object() && meta.precision.empty())
-        {
-            meta.precision = (*def)["fitting_net"].value("precision", "");
-        }
-        if (meta.precision.empty())
-        {
-            meta.precision = "float64"; // DeePMD-kit's default
-        }
-        if (d.is_object())
-        {
-            std::string why;
-            meta.messagePassing         = descriptorPassesMessages(d, why);
-            meta.messagePassingEvidence = "model definition: " + why;
-        }
+        fromDefinition(*def, meta);
     }
     if (!meta.messagePassing.has_value() && meta.format == "pytorch-torchscript")
     {
-        // Heuristic without a definition: the archive holds the code of every module used.
-        for (const char* module : { "descriptor/repformers.py", "descriptor/repflows.py",
-                                    "descriptor/dpa2.py", "descriptor/dpa3.py" })
-        {
-            if (contains(bytes, module))
-            {
-                meta.messagePassing         = true;
-                meta.messagePassingEvidence = std::string("archive contains ") + module;
-                break;
-            }
-        }
-        if (!meta.messagePassing.has_value() && contains(bytes, "model/descriptor/"))
-        {
-            meta.messagePassing         = false;
-            meta.messagePassingEvidence = "archive holds no DPA-2/DPA-3 descriptor module";
-        }
+        fromArchiveModules(bytes, meta);
     }
     return meta;
 }
