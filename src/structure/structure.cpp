@@ -80,7 +80,7 @@ GroStructure readGro(const std::string& path)
         throw Error(path + ": line 2 must be the number of atoms, got '" + trim(line) + "'");
     }
     // Grown line by line: a wrong count must give "file ends after", not a huge allocation.
-    s.atoms.reserve(static_cast<std::size_t>(std::min(n, 1L << 20)));
+    s.atoms.reserve(static_cast<std::size_t>(std::min(n, 1L << 16)));
     for (long i = 0; i < n; ++i)
     {
         const std::string where = path + ":" + std::to_string(i + 3);

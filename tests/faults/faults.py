@@ -244,8 +244,8 @@ def disk_full():
         h.write_config(work, "d.dat", "reference", energy_interval=1, energy_file=xvg, log_file="d-deepmd.log")
         rc, out, end = finish(start("f.tpr", "d", "d.dat", extra=["-cpt", "0"]), "d")
         t0 = xvg.stat().st_mtime
-        ok = judge(rc, out, "d", [f"energy_file = {xvg}: writing failed at step",
-                                  "No space left on device"], t0, end)
+        ok = judge(rc, out, "d", ["rank 0: at step", f"energy_file = {xvg}: writing .xvg file",
+                                  "failed: No space left on device; free space"], t0, end)
         (mnt / "filler").unlink()
         rc, out, _ = finish(start("f.tpr", "d", "d.dat", extra=["-cpi", "d.cpt"]), "d")
         got, want = energy_lines(xvg), energy_lines(work / "ref.xvg")
