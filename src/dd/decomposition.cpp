@@ -7,12 +7,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <numeric>
 
 namespace dgmx::dd
 {
 namespace
 {
+//! Atoms further out than this many cell lengths are refused: wrapping them loses precision
+//! (double) and their image shifts would overflow int beyond 2^31.
+constexpr double c_farthestImage = 1e6;
+
 std::array<double, 9> inverse3(const std::array<double, 9>& m)
 {
     const double det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6])
@@ -182,7 +188,8 @@ CellGrid::CellGrid(std::span<const double> positions, double cutoff)
         long total = 1;
         for (int k = 0; k < 3; ++k)
         {
-            nc[k] = std::max(1, static_cast<int>((hi[k] - lo[k]) / cell));
+            // In double first: a far atom (open boundaries) would overflow int.
+            nc[k] = static_cast<int>(std::clamp((hi[k] - lo[k]) / cell, 1.0, 8.0 * n + 64));
             total *= nc[k];
         }
         if (total <= 8L * n + 64)
@@ -296,6 +303,14 @@ void toFractional(const CellGeometry& g, std::span<const double> x, std::vector<
             if (g.periodic)
             {
                 double f = std::floor(v);
+                if (!(std::abs(f) <= c_farthestImage))
+                {
+                    char lengths[32];
+                    std::snprintf(lengths, sizeof lengths, "%.3g", std::abs(v));
+                    throw Error("NN atom " + std::to_string(i) + " (0-based) is " + lengths
+                                + " cell lengths outside the periodic cell, beyond the 1e6 the decomposition "
+                                  "wraps exactly; the simulation has blown up (or the coordinates are not in nm)");
+                }
                 v -= f;
                 if (v >= 1.0) // rounding of tiny negative values
                 {

@@ -71,8 +71,9 @@ std::string validateInput(std::span<const int> nnIndices, std::span<const double
 }
 
 //! Throws when the backend's output cannot be summed.
-void checkBackendOutput(const IBackend& backend, const BackendOutput& out, std::size_t nValues)
+void checkBackendOutput(const IBackend& backend, const BackendOutput& out, const dd::DomainAtoms& atoms)
 {
+    const std::size_t nValues = 3 * atoms.entries.size();
     if (out.forces.size() != nValues)
     {
         throw Error("backend " + backend.describe() + " returned " + std::to_string(out.forces.size())
@@ -86,9 +87,11 @@ void checkBackendOutput(const IBackend& backend, const BackendOutput& out, std::
     {
         if (!std::isfinite(out.forces[i]))
         {
-            throw Error("backend " + backend.describe() + " returned a non-finite force on domain atom "
-                        + std::to_string(i / 3)
-                        + " (NaN or inf); the model is outside its range or the configuration has blown up");
+            const std::size_t entry = i / 3;
+            throw Error("backend " + backend.describe() + " returned a non-finite force on NN atom "
+                        + std::to_string(atoms.entries[entry].atom) + " (0-based, "
+                        + (static_cast<int>(entry) < atoms.nOwned ? "owned" : "a ghost image")
+                        + ") (NaN or inf); the model is outside its range or the configuration has blown up");
         }
     }
 }
@@ -198,7 +201,7 @@ double NNDomainDecomposition::Impl::infer(const Box& box, bool rebuilt)
         in.neighboursChanged = rebuilt;
         in.box               = box.periodic ? &box.vectors : nullptr;
         backend.compute(in, out);
-        checkBackendOutput(backend, out, domain.positions().size());
+        checkBackendOutput(backend, out, domain.atoms());
     }
     catch (...)
     {

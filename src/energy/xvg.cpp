@@ -60,7 +60,8 @@ void directive(XvgFile& f, const std::string& body, const std::string& where)
     }
     else if (w0.size() > 1 && w0[0] == 's' && std::all_of(w0.begin() + 1, w0.end(), ::isdigit) && w1 == "legend")
     {
-        const std::size_t k = std::stoul(w0.substr(1));
+        // Length first: stoul would throw std::out_of_range past 20 digits.
+        const std::size_t k = w0.size() > 7 ? 100001 : std::stoul(w0.substr(1));
         if (k > 100000)
         {
             throw Error(where + ": legend of set " + w0 + " out of range");
@@ -71,7 +72,7 @@ void directive(XvgFile& f, const std::string& body, const std::string& where)
     else if (w0 == "legend" && w1 == "string" && (words >> w2) && !w2.empty()
              && std::all_of(w2.begin(), w2.end(), ::isdigit))
     {
-        const std::size_t k = std::stoul(w2);
+        const std::size_t k = w2.size() > 6 ? 100001 : std::stoul(w2);
         if (k > 100000)
         {
             throw Error(where + ": legend string " + w2 + " out of range");

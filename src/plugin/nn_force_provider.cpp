@@ -198,10 +198,27 @@ void NNForceProvider::openEnergyFile(std::int64_t firstStep)
 
 void NNForceProvider::writeEnergy(std::int64_t step, double energy)
 {
-    if (energy_ && step % config_.energyInterval == 0)
+    if (config_.energyInterval <= 0 || step % config_.energyInterval != 0)
     {
-        energy_->append(static_cast<double>(step) * setup_.timestep, std::vector<double>{ energy });
+        return;
     }
+    // Collective (every rank knows the step): a full disk on rank 0 stops every rank.
+    runCollectively(setup_.comm, [&] {
+        if (!energy_)
+        {
+            return;
+        }
+        try
+        {
+            energy_->append(static_cast<double>(step) * setup_.timestep, std::vector<double>{ energy });
+        }
+        catch (const Error& e)
+        {
+            throw Error(fmt::format("{}: energy_file = {}: {}; free space (or choose another place) and "
+                                    "continue from the last checkpoint (mdrun -cpi)",
+                                    config_.sourcePath, config_.energyFile, e.what()));
+        }
+    });
 }
 
 template<typename Real>

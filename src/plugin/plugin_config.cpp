@@ -52,9 +52,12 @@ struct Line
     }
     [[nodiscard]] std::string existingFile() const
     {
-        if (!std::filesystem::is_regular_file(value))
+        std::error_code ec; // the throwing overload fails on e.g. a name too long for the system
+        if (!std::filesystem::is_regular_file(value, ec))
         {
-            throw error("file not found (relative paths are relative to the directory mdrun runs in)");
+            throw error(ec && ec != std::errc::no_such_file_or_directory
+                                ? "cannot use this path: " + ec.message()
+                                : "file not found (relative paths are relative to the directory mdrun runs in)");
         }
         return value;
     }

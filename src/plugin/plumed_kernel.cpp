@@ -371,13 +371,24 @@ void KernelSession::performCalc()
     {
         throw Error("performCalc before init");
     }
-    if (realPrecision_ == 8)
+    try
     {
-        performCalcIn<double>();
+        if (realPrecision_ == 8)
+        {
+            performCalcIn<double>();
+        }
+        else
+        {
+            performCalcIn<float>();
+        }
     }
-    else
+    catch (const CollectiveError& e)
     {
-        performCalcIn<float>();
+        // Name the MD step in every failure of a step (the decomposition does not know it).
+        const std::string prefix = fmt::format("rank {}: ", e.failingRank());
+        const std::string what   = e.what();
+        const std::string reason = what.starts_with(prefix) ? what.substr(prefix.size()) : what;
+        throw CollectiveError(e.failingRank(), fmt::format("at step {}: {}", step_, reason));
     }
 }
 

@@ -79,7 +79,8 @@ GroStructure readGro(const std::string& path)
     {
         throw Error(path + ": line 2 must be the number of atoms, got '" + trim(line) + "'");
     }
-    s.atoms.resize(static_cast<std::size_t>(n));
+    // Grown line by line: a wrong count must give "file ends after", not a huge allocation.
+    s.atoms.reserve(static_cast<std::size_t>(std::min(n, 1L << 16)));
     for (long i = 0; i < n; ++i)
     {
         const std::string where = path + ":" + std::to_string(i + 3);
@@ -94,7 +95,7 @@ GroStructure readGro(const std::string& path)
         {
             throw Error(where + ": atom line too short for the .gro fixed-column format");
         }
-        auto& a = s.atoms[i];
+        auto& a = s.atoms.emplace_back();
         try
         {
             a.residueNumber = std::stoi(line.substr(0, 5));

@@ -287,14 +287,15 @@ void expectCollectiveError(F&& f, const std::string& needle)
     }
     EXPECT_NE(message.find(needle), std::string::npos) << message;
     // Same message everywhere: compare lengths and a checksum.
-    long local[2] = { static_cast<long>(message.size()), 0 };
+    // Unsigned: the checksum wraps (signed overflow would be undefined; UBSan found it).
+    unsigned long local[2] = { message.size(), 0 };
     for (char ch : message)
     {
-        local[1] = local[1] * 31 + ch;
+        local[1] = local[1] * 31 + static_cast<unsigned char>(ch);
     }
-    long mins[2], maxs[2];
-    MPI_Allreduce(local, mins, 2, MPI_LONG, MPI_MIN, MPI_COMM_WORLD);
-    MPI_Allreduce(local, maxs, 2, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
+    unsigned long mins[2], maxs[2];
+    MPI_Allreduce(local, mins, 2, MPI_UNSIGNED_LONG, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(local, maxs, 2, MPI_UNSIGNED_LONG, MPI_MAX, MPI_COMM_WORLD);
     EXPECT_EQ(mins[0], maxs[0]);
     EXPECT_EQ(mins[1], maxs[1]);
 }

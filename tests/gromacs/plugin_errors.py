@@ -50,7 +50,7 @@ cases = [
     ("missing-group", f"model = {model}\ntypes = types.dat\nindex = index.ndx\ngroup = NN\n", {},
      "group = NN: no such group in index.ndx (it has: Water)"),
     ("one-rank-fails", f"model = {model}\ntypes = types.dat\n", {"DEEPMD_GROMACS_TEST_FAIL": "1:3"},
-     "rank 1: failure injected by DEEPMD_GROMACS_TEST_FAIL=1:3"),
+     "rank 1: at step 3: failure injected by DEEPMD_GROMACS_TEST_FAIL=1:3"),
 ]
 ok = True
 for name, text, env, expected in cases:

@@ -1,0 +1,19 @@
+/*! \file
+ * \brief libFuzzer target: the .ndx reader. Parse or dgmx::Error; nothing else.
+ */
+#include "common/error.h"
+#include "fuzz_file.h"
+#include "structure/structure.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    const dgmx::fuzz::MemoryFile file(data, size);
+    try
+    {
+        (void)dgmx::structure::readNdx(file.path());
+    }
+    catch (const dgmx::Error&)
+    {
+    }
+    return 0;
+}
