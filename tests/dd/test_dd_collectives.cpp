@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "dd/brute_force.h"
 #include "dd/nn_domain_decomposition.h"
+#include "support/mpi_world.h"
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -108,19 +109,6 @@ namespace dgmx::test
 {
 namespace
 {
-int commRank()
-{
-    int r = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &r);
-    return r;
-}
-int commSize()
-{
-    int s = 1;
-    MPI_Comm_size(MPI_COMM_WORLD, &s);
-    return s;
-}
-
 enum class Step
 {
     First,     //!< indices travel, partition built
@@ -161,7 +149,7 @@ struct System
         randomAtoms(60, box.vectors, true, 0.12, 4, 7, x, types);
         for (int a = 0; a < static_cast<int>(types.size()); ++a)
         {
-            ownerOf.push_back((5 * a + 1) % commSize());
+            ownerOf.push_back((5 * a + 1) % worldSize());
         }
         collectHeld();
     }
@@ -170,7 +158,7 @@ struct System
         held.clear();
         for (int a = 0; a < static_cast<int>(ownerOf.size()); ++a)
         {
-            if (ownerOf[a] == commRank())
+            if (ownerOf[a] == worldRank())
             {
                 held.push_back(a);
             }
@@ -188,7 +176,7 @@ struct System
     //! Each rank's lowest atom goes to the next rank; a single rank reverses its order instead.
     void changeSets()
     {
-        const int p = commSize();
+        const int p = worldSize();
         if (p == 1)
         {
             std::reverse(held.begin(), held.end());
@@ -282,7 +270,7 @@ TEST_P(Collectives, FailureOnASteadyStepIsCollective)
     NNDomainDecomposition dd(MPI_COMM_WORLD, *backend, s.types, options);
     dd.evaluate(s.held, s.heldX(), s.box);
     std::vector<double> x = s.heldX();
-    if (commRank() == commSize() - 1 && !x.empty())
+    if (worldRank() == worldSize() - 1 && !x.empty())
     {
         x[0] = std::numeric_limits<double>::quiet_NaN();
     }
@@ -297,7 +285,7 @@ TEST_P(Collectives, FailureOnASteadyStepIsCollective)
         message = e.what();
     }
     EXPECT_EQ(g_collectives - before, expectedCollectives(Step::Failure, reduction));
-    const std::string expected = "rank " + std::to_string(commSize() - 1) + ": position of NN atom";
+    const std::string expected = "rank " + std::to_string(worldSize() - 1) + ": position of NN atom";
     EXPECT_EQ(message.rfind(expected, 0), 0U) << message;
     // After a failure the next step starts afresh, like the first.
     stepAndCheck(dd, *backend, s, Step::First, reduction, "after the failure");

@@ -10,6 +10,7 @@
 #include "dd/brute_force.h"
 #include "dd/collective_error.h"
 #include "dd/nn_domain_decomposition.h"
+#include "support/mpi_world.h"
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -27,19 +28,6 @@ namespace dgmx::test
 {
 namespace
 {
-int commRank()
-{
-    int r = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &r);
-    return r;
-}
-int commSize()
-{
-    int s = 1;
-    MPI_Comm_size(MPI_COMM_WORLD, &s);
-    return s;
-}
-
 struct Case
 {
     const char*           name;
@@ -63,7 +51,7 @@ std::vector<int> heldAtoms(int n)
     std::vector<int> held;
     for (int k = 0; k < n; ++k)
     {
-        if ((7 * k + 3) % commSize() == commRank())
+        if ((7 * k + 3) % worldSize() == worldRank())
         {
             held.push_back(k);
         }
@@ -172,9 +160,9 @@ TEST_P(Decomposition, MatchesBruteForceOverSteps)
         owned += o;
     }
     EXPECT_EQ(owned, n);
-    EXPECT_EQ(stats.nRanks, commSize());
+    EXPECT_EQ(stats.nRanks, worldSize());
     EXPECT_GE(stats.rebuilds, 2);
-    if (method == PartitionMethod::Rcb && commSize() > 1)
+    if (method == PartitionMethod::Rcb && worldSize() > 1)
     {
         EXPECT_GE(stats.rebalances, 1);
     }
@@ -205,7 +193,7 @@ TEST(Decomposition, IsolatedClustersHaveNoGhosts)
 {
     // Clusters 5 nm apart, open boundaries: with one cluster per rank nobody needs ghosts.
     auto                backend = makeReferenceBackend();
-    const int           p       = commSize();
+    const int           p       = worldSize();
     std::vector<double> x;
     std::vector<int>    types;
     for (int c = 0; c < p; ++c)
@@ -243,7 +231,7 @@ public:
     std::string              describe() const override { return "throwing test backend"; }
     void                     compute(const BackendInput& in, BackendOutput& out) override
     {
-        if (commRank() == commSize() - 1)
+        if (worldRank() == worldSize() - 1)
         {
             throw Error("injected backend failure");
         }
@@ -305,7 +293,7 @@ TEST(Errors, NaNPositionOnOneRankThrowsEverywhere)
     auto  backend = makeReferenceBackend();
     Small s;
     NNDomainDecomposition dd(MPI_COMM_WORLD, *backend, s.types, DecompositionOptions{});
-    if (commRank() == commSize() - 1 && !s.heldX.empty())
+    if (worldRank() == worldSize() - 1 && !s.heldX.empty())
     {
         s.heldX[1] = std::numeric_limits<double>::quiet_NaN();
     }
@@ -337,7 +325,7 @@ public:
     void                     compute(const BackendInput& in, BackendOutput& out) override
     {
         inner_.compute(in, out);
-        if (commRank() == commSize() - 1 && !out.forces.empty())
+        if (worldRank() == worldSize() - 1 && !out.forces.empty())
         {
             out.forces[0] = std::numeric_limits<double>::quiet_NaN();
         }
@@ -370,18 +358,18 @@ TEST(Errors, DuplicatedAndMissingIndicesThrowEverywhere)
         }
     }
     expectCollectiveError([&] { dd.evaluate(held, s.heldX, s.box); }, "exactly one rank");
-    if (commRank() == 0)
+    if (worldRank() == 0)
     {
         held.push_back(0);
     }
     std::vector<double> x2 = s.heldX;
-    if (commRank() == 0)
+    if (worldRank() == 0)
     {
         x2.insert(x2.end(), { 0.1, 0.1, 0.1 });
     }
     expectCollectiveError([&] { dd.evaluate(held, x2, s.box); }, "exactly one rank");
     std::vector<int> bad = s.held;
-    if (!bad.empty() && commRank() == 0)
+    if (!bad.empty() && worldRank() == 0)
     {
         bad[0] = 1000;
     }
@@ -424,7 +412,7 @@ double imbalance(const DecompositionStats& s)
 
 TEST(Balance, RcbRebalancingFromMeasuredTimesReducesImbalance)
 {
-    if (commSize() == 1)
+    if (worldSize() == 1)
     {
         GTEST_SKIP() << "needs several ranks";
     }
@@ -463,8 +451,8 @@ TEST(Balance, RcbRebalancingFromMeasuredTimesReducesImbalance)
 
 TEST(CollectiveError, LowestFailingRankMessageWins)
 {
-    const std::string mine = commRank() >= 1 ? "failure on " + std::to_string(commRank()) : "";
-    if (commSize() == 1)
+    const std::string mine = worldRank() >= 1 ? "failure on " + std::to_string(worldRank()) : "";
+    if (worldSize() == 1)
     {
         EXPECT_NO_THROW(throwIfAnyFailed(MPI_COMM_WORLD, mine));
         return;

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "dd/brute_force.h"
 #include "dd/nn_domain_decomposition.h"
+#include "support/mpi_world.h"
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -21,19 +22,6 @@ namespace dgmx::test
 {
 namespace
 {
-int commRank()
-{
-    int r = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &r);
-    return r;
-}
-int commSize()
-{
-    int s = 1;
-    MPI_Comm_size(MPI_COMM_WORLD, &s);
-    return s;
-}
-
 //! Largest displacement (cell lengths) the decomposition must still evaluate exactly.
 constexpr double c_largestEvaluated = 1e6;
 
@@ -51,7 +39,7 @@ Outcome evaluate(IBackend& backend, const std::vector<double>& x, const std::vec
     Outcome               o;
     NNDomainDecomposition dd(MPI_COMM_WORLD, backend, types, DecompositionOptions{});
     std::vector<double>   heldX;
-    for (int a = commRank(); a < static_cast<int>(types.size()); a += commSize())
+    for (int a = worldRank(); a < static_cast<int>(types.size()); a += worldSize())
     {
         o.held.push_back(a);
         heldX.insert(heldX.end(), &x[3 * a], &x[3 * a] + 3);

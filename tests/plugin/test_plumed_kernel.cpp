@@ -9,6 +9,7 @@
 #include "structure/atom_types.h"
 
 #include "mock_plumed_host.h"
+#include "support/mpi_world.h"
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -32,19 +33,6 @@ namespace dgmx::test
 namespace
 {
 namespace fs = std::filesystem;
-
-int worldRank()
-{
-    int r = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &r);
-    return r;
-}
-int worldSize()
-{
-    int s = 1;
-    MPI_Comm_size(MPI_COMM_WORLD, &s);
-    return s;
-}
 
 // ---- files: one temporary directory for all ranks ----------------------------------------
 
