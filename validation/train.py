@@ -48,7 +48,7 @@ def train(d, steps, labels, max_minutes):
     prepare(d, steps, labels)
     t0 = time.time()
     with open(d / "train.log", "w") as f:
-        p = subprocess.Popen("exec dp --pt train input.json --skip-neighbor-stat", cwd=d, shell=True,
+        p = subprocess.Popen(f"exec python3 {HERE}/dp_fast.py --pt train input.json --skip-neighbor-stat", cwd=d, shell=True,
                              stdout=f, stderr=subprocess.STDOUT)
         try:
             rc = p.wait(timeout=max_minutes * 60 if max_minutes else None)
@@ -99,11 +99,11 @@ def main():
         d.mkdir()
         prepare(d, 40, labels)
         t0 = time.time()
-        sh("dp --pt train input.json --skip-neighbor-stat", d, "train.log")
+        sh(f"python3 {HERE}/dp_fast.py --pt train input.json --skip-neighbor-stat", d, "train.log")
         print(f"40 steps in {time.time() - t0:.1f} s (incl. start-up); log {d / 'train.log'}")
         return
     key = digest(args.steps, args.max_minutes or None, sorted(str(v) for v in labels.values()),
-                 *code_files("train.py", "compress.py", "model/input.json"))
+                 *code_files("train.py", "compress.py", "dp_fast.py", "model/input.json"))
     if args.dir_only:
         out = stage_dir("train", key)
         if not (out / ".done").exists():
