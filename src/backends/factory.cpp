@@ -5,6 +5,7 @@
 
 #include "backends/deepmd/deepmd_backend.h"
 #include "backends/native/native_backend.h"
+#include "backends/node_placement.h"
 #include "backends/reference/reference_potential.h"
 #include "common/error.h"
 
@@ -31,16 +32,7 @@ int nativeThreads(int option, MPI_Comm comm)
     CPU_ZERO(&set);
     const int cores = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
                                                                     : static_cast<int>(std::thread::hardware_concurrency());
-    int initialized = 0, perNode = 1;
-    MPI_Initialized(&initialized);
-    if (initialized && comm != MPI_COMM_NULL)
-    {
-        MPI_Comm node = MPI_COMM_NULL;
-        MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-        MPI_Comm_size(node, &perNode);
-        MPI_Comm_free(&node);
-    }
-    return std::max(1, cores / std::max(1, perNode));
+    return std::max(1, cores / std::max(1, nodePlacement(comm).nodeSize));
 }
 } // namespace
 

@@ -5,6 +5,7 @@
 
 #include "backends/backend.h"
 #include "backends/factory.h"
+#include "backends/node_placement.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "dd/collective_error.h"
@@ -69,6 +70,35 @@ void addForcesAndVirial(const StepResult& result, const std::vector<int>& heldLo
         in.virial[j] += static_cast<Real>(result.virial[j]);
     }
 }
+
+/*! Where every rank runs, for rank 0's log: host, node-local rank and GPU index, so a run over
+ *  several hosts shows that node-local ranks (and so devices) start again on each host.
+ *  Collective (one gather of fixed-size records); empty on ranks other than 0. */
+std::vector<std::string> placementLines(MPI_Comm comm, int deviceOption)
+{
+    struct Record
+    {
+        char host[MPI_MAX_PROCESSOR_NAME];
+        int  nodeRank, nodeSize, device;
+    };
+    const NodePlacement p = nodePlacement(comm);
+    Record              mine{};
+    p.host.copy(mine.host, sizeof(mine.host) - 1);
+    mine.nodeRank = p.nodeRank;
+    mine.nodeSize = p.nodeSize;
+    mine.device   = chosenDevice(deviceOption, p);
+    std::vector<Record> all(p.rank == 0 ? p.size : 0);
+    const int bytes = static_cast<int>(sizeof(Record));
+    MPI_Gather(&mine, bytes, MPI_BYTE, all.data(), bytes, MPI_BYTE, 0, comm);
+    std::vector<std::string> lines;
+    for (std::size_t r = 0; r < all.size(); ++r)
+    {
+        lines.push_back(fmt::format("rank {} on {}: node-local rank {} of {}, GPU index {} ({})", r,
+                                    all[r].host, all[r].nodeRank, all[r].nodeSize, all[r].device,
+                                    deviceOption >= 0 ? "device option" : "node-local rank"));
+    }
+    return lines;
+}
 } // namespace
 
 NNForceProvider::NNForceProvider(const PluginConfig& config, const EngineSetup& setup) :
@@ -78,6 +108,7 @@ NNForceProvider::NNForceProvider(const PluginConfig& config, const EngineSetup& 
     MPI_Comm_size(setup_.comm, &size_);
     std::vector<int> types;
     runCollectively(setup_.comm, [&] { types = setUpAtomsAndBackend(); });
+    placement_ = placementLines(setup_.comm, config_.backend.device); // every rank got here
     runCollectively(setup_.comm, [&] {
         dd_ = std::make_unique<NNDomainDecomposition>(setup_.comm, *backend_, std::move(types),
                                                       config_.decomposition);
@@ -147,6 +178,10 @@ void NNForceProvider::openLog()
                config_.decomposition.method == PartitionMethod::Rcb ? "rcb" : "slab",
                config_.decomposition.reduction == ForceReduction::Allreduce ? "allreduce" : "sparse",
                config_.decomposition.skin, config_.decomposition.ghostShellCutoffs, backend_->cutoff());
+    for (const std::string& line : placement_)
+    {
+        fmt::print(log_, "  {}\n", line);
+    }
     std::fflush(log_);
 }
 

@@ -116,5 +116,6 @@ private:
     std::optional<energy::XvgSeries> energy_; //!< rank 0, when energy lines are wanted
     RunTotals                  totals_;
     std::string                description_;
+    std::vector<std::string>   placement_; //!< rank 0: host, node-local rank, device of every rank
 };
 } // namespace dgmx::plugin

@@ -10,6 +10,7 @@
 #include "backends/deepmd/deepmd_c_api.h"
 #include "backends/deepmd/deepmd_library.h"
 #include "backends/deepmd/model_metadata.h"
+#include "backends/node_placement.h"
 #include "common/error.h"
 #include "common/text.h"
 #include "common/units.h"
@@ -61,30 +62,6 @@ int usableCores()
     return std::max(1U, std::thread::hardware_concurrency());
 }
 
-struct Placement
-{
-    int rank = 0, size = 1, nodeRank = 0, nodeSize = 1;
-};
-
-Placement placement(MPI_Comm comm)
-{
-    Placement p;
-    int       initialized = 0;
-    MPI_Initialized(&initialized);
-    if (!initialized || comm == MPI_COMM_NULL)
-    {
-        return p;
-    }
-    MPI_Comm_rank(comm, &p.rank);
-    MPI_Comm_size(comm, &p.size);
-    MPI_Comm node = MPI_COMM_NULL;
-    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, p.rank, MPI_INFO_NULL, &node);
-    MPI_Comm_rank(node, &p.nodeRank);
-    MPI_Comm_size(node, &p.nodeSize);
-    MPI_Comm_free(&node);
-    return p;
-}
-
 //! One thread setting: explicit option, else the user's environment, else our default.
 struct ThreadSetting
 {
@@ -113,7 +90,7 @@ class DeepmdBackend final : public IBackend
 public:
     DeepmdBackend(const BackendOptions& options, MPI_Comm comm) : modelPath_(options.model)
     {
-        place_ = placement(comm);
+        place_ = nodePlacement(comm);
         if (!std::filesystem::exists(modelPath_))
         {
             throw Error(context("opening the model") + ": file not found. Check the path, or run "
@@ -147,7 +124,7 @@ public:
         api_ = lib_.api;
 
         gpuFromOption_ = options.device >= 0;
-        gpu_           = gpuFromOption_ ? options.device : place_.nodeRank;
+        gpu_           = chosenDevice(options.device, place_);
         if (api_->newDeepPotWithParam2 != nullptr)
         {
             dp_ = DeepPotHandle(api_->newDeepPotWithParam2(modelPath_.c_str(), gpu_, "", 0), { api_ });
@@ -409,7 +386,7 @@ private:
     }
 
     std::string                modelPath_;
-    Placement                  place_;
+    NodePlacement              place_;
     deepmd_c::ModelMetadata    meta_;
     deepmd_c::LoadedLibrary    lib_;
     const Api*                 api_ = nullptr;
