@@ -28,8 +28,9 @@ struct DecompositionOptions
     //! Allreduce by measurement (bench/dd_bench, 2-4 ranks on one node, 3k-60k atoms): its
     //! reduction time was equal or lower (e.g. 15k atoms, 2 ranks: 125 vs 140 us; 60k: 525
     //! vs 690 us) because a shared-memory Allreduce of 3N doubles is cheap and needs no
-    //! packing. SparseExchange moves only (owned + ghost) atoms per rank instead of 3N, so
-    //! it should win across nodes at many ranks: measure with dd_bench there.
+    //! packing. SparseExchange moves only (owned + ghost) atoms per rank instead of 3N: over
+    //! TCP between hosts it was 1.2-2.9x faster from 3 hosts on, and at 2 hosts on 1 Gbit/s
+    //! links (tests/hosts/bench_reductions.py, docs/reliability.md).
     ForceReduction  reduction = ForceReduction::Allreduce;
     //! Verlet skin (nm) added to the model cutoff for the ghost shell and neighbour list.
     double skin = 0.1;
