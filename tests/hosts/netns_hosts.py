@@ -7,16 +7,20 @@ Nothing is created in the machine's own network namespace: every interface lives
 that vanish with the processes holding them, so parallel runs cannot collide (each has its own
 private 10.77.0.0/24) and a killed run leaves nothing configured behind.
 
-Each namespace is held by a sleeper process (`unshare --net --uts`) that dies with this Python
-process (parent-death signal). Commands enter a host with `nsenter -t PID --net --uts`, which
-works inside scripts/env's chroot, where `ip netns exec` does not (its / is not a mount point).
-Open MPI starts its remote daemons through tests/hosts/enter-host (PRRTE's plm_ssh_agent),
-which does the same for the host named on its command line.
+Each host is held by an init process (a sleep) in its own PID namespace, the other hosts'
+PID namespaces nested in the first's. It dies with this Python process (parent-death signal),
+and the kernel then kills every process in the hosts: a test killed by ctest leaves no mpirun,
+daemon or rank behind (a daemon on another host would otherwise wait for ever on a TCP
+connection whose link had gone). Commands enter a host with `nsenter -t PID --pid --net --uts`,
+which works inside scripts/env's chroot, where `ip netns exec` does not (its / is not a mount
+point). Open MPI starts its remote daemons through tests/hosts/enter-host (PRRTE's
+plm_ssh_agent), which does the same for the host named on its command line.
 
 Needs root (CAP_SYS_ADMIN for the namespaces, CAP_NET_ADMIN for the links); without it,
 HostNetwork raises HostsUnavailable with the reason.
 """
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -36,12 +40,19 @@ class HostsUnavailable(Exception):
 class Host:
     name: str
     address: str
-    sleeper: subprocess.Popen  # holds the host's namespaces
+    sleeper: subprocess.Popen  # what we started (setpriv's exec); killing it ends the host
+    chain: list                # its pids down to the host's init: the host itself, not a job
     net_ns: int = 0            # inode of its network namespace: finds every process inside
 
     @property
     def pid(self):
-        return self.sleeper.pid
+        """The host's init (a sleep), inside its namespaces: nsenter -t enters here."""
+        return self.chain[-1]
+
+    @classmethod
+    def start(cls, name, address="", inside=None):
+        sleeper, chain = _start_sleeper(name, inside)
+        return cls(name, address, sleeper, chain, _net_ns(chain[-1]))
 
 
 def _comm(pid):
@@ -58,25 +69,48 @@ def _net_ns(pid):
         return None
 
 
-def _start_sleeper(hostname):
-    """A process in new network and UTS namespaces with the given host name; returns once it
-    is inside them. setpriv's parent-death signal kills it when we die, even by SIGKILL."""
+def _start_sleeper(hostname, inside=None):
+    """The init process (a sleep) of new PID, network and UTS namespaces with the given host
+    name; returns (the outermost process we started, the pids from it down to the init) once
+    the init runs.
+
+    The first host's unshare has a parent-death signal (setpriv): when we die, even by
+    SIGKILL, it dies and takes its init with it (--kill-child), and the kernel then kills
+    every process in that PID namespace. The other hosts' PID namespaces are made inside the
+    first host's (`inside`), so that end reaches them too, and so that mpirun, in the first
+    host, may enter them (setns only enters PID namespaces below one's own)."""
+    unshare = ["unshare", "--pid", "--fork", "--kill-child", "--net", "--uts", "--",
+               "sh", "-c", f"hostname {hostname} && exec sleep {SLEEPER_LIFETIME_S}"]
+    enter = ["nsenter", "-t", str(inside.pid), "--pid", "--"] if inside else []
     try:
-        p = subprocess.Popen(["setpriv", "--pdeathsig", "KILL", "unshare", "--net", "--uts", "--",
-                              "sh", "-c", f"hostname {hostname} && exec sleep {SLEEPER_LIFETIME_S}"],
+        p = subprocess.Popen(["setpriv", "--pdeathsig", "KILL", *enter, *unshare],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     except FileNotFoundError as e:
         raise HostsUnavailable(f"{e.filename} not found (util-linux)") from e
     deadline = time.time() + 10
-    while _comm(p.pid) != "sleep":
+    while len(chain := _descendants(p.pid)) < (3 if inside else 2) or _comm(chain[-1]) != "sleep":
         if p.poll() is not None:
-            raise HostsUnavailable(f"cannot create network namespaces (unshare --net --uts): "
+            raise HostsUnavailable(f"cannot create namespaces (unshare --pid --net --uts): "
                                    f"{p.stderr.read().strip()}")
         if time.time() > deadline:
             p.kill()
-            raise HostsUnavailable("unshare --net --uts did not start within 10 s")
+            raise HostsUnavailable("unshare --pid --net --uts did not start within 10 s")
         time.sleep(0.02)
-    return p
+    return p, chain
+
+
+def _descendants(pid):
+    """pid, its first child, that one's first child, ... (a chain of single children)."""
+    chain = [pid]
+    while True:
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return chain
+        if not children:
+            return chain
+        pid = int(children[0])
+        chain.append(pid)
 
 
 class HostNetwork:
@@ -90,6 +124,7 @@ class HostNetwork:
     def __init__(self, count, workdir, rate=None):
         self.count, self.rate = count, rate
         self.dir = Path(workdir) / "hosts"  # HOST.pid files for enter-host
+        self.tmp = self.dir / "tmp"         # TMPDIR of every process in the hosts
         self.hosts = []
         self.switch = None
         try:
@@ -106,14 +141,13 @@ class HostNetwork:
 
     # --- building ---------------------------------------------------------------------------
     def _build(self):
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.switch = Host("switch", "", _start_sleeper("switch"))
-        self.switch.net_ns = _net_ns(self.switch.pid)
+        shutil.rmtree(self.tmp, ignore_errors=True)  # session folders of a killed run
+        self.tmp.mkdir(parents=True)
+        self.switch = Host.start("switch")
         self._ip(self.switch, "link", "add", "br0", "type", "bridge")
         self._ip(self.switch, "link", "set", "br0", "up")
         for i in range(1, self.count + 1):
-            host = Host(f"host{i}", f"{SUBNET}.{i}", _start_sleeper(f"host{i}"))
-            host.net_ns = _net_ns(host.pid)
+            host = Host.start(f"host{i}", f"{SUBNET}.{i}", inside=self.hosts[0] if self.hosts else None)
             self.hosts.append(host)
             self._wire(host, f"port{i}")
             for key in (host.name, host.address):
@@ -149,29 +183,36 @@ class HostNetwork:
     @staticmethod
     def command(host, cmd):
         """cmd as run inside host (its network and host name)."""
-        return ["nsenter", "-t", str(host.pid), "--net", "--uts", "--", *map(str, cmd)]
+        return ["nsenter", "-t", str(host.pid), "--pid", "--net", "--uts", "--", *map(str, cmd)]
 
-    def mpirun_options(self, ranks_per_host):
-        """Open MPI 5 options for a job over every host, ranks_per_host ranks on each, in
-        order (ranks 0..k-1 on host1, ...): daemons started through enter-host, messages over
-        TCP on the hosts' subnet only (ob1 + tcp, no shared memory, no UCX)."""
+    def mpirun_command(self, mpiexec, ranks_per_host, program):
+        """mpirun of program over every host, ranks_per_host ranks on each, in order (ranks
+        0..k-1 on host1, ...): daemons started through enter-host, messages over TCP on the
+        hosts' subnet only (ob1 + tcp, no shared memory, no UCX). Each rank gets a parent-death
+        signal: host1's ranks are children of mpirun itself, and would outlive a killed mpirun
+        (the other hosts' daemons end theirs when they lose mpirun)."""
         subnet = f"{SUBNET}.0/24"
-        return ["--host", ",".join(f"{h.address}:{ranks_per_host}" for h in self.hosts),
+        # --map-by ppr:K:node: `slot` put 1 rank on host1 and 3 on host2 (Open MPI 5.0.7).
+        return [mpiexec, "--host", ",".join(f"{h.address}:{ranks_per_host}" for h in self.hosts),
                 "-np", str(ranks_per_host * len(self.hosts)), "--map-by", f"ppr:{ranks_per_host}:node",
                 "--prtemca", "plm_ssh_agent", str(AGENT), "--prtemca", "plm_ssh_no_tree_spawn", "1",
                 "--prtemca", "oob_tcp_if_include", subnet,
-                "--mca", "pml", "ob1", "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", subnet]
+                "--mca", "pml", "ob1", "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", subnet,
+                "setpriv", "--pdeathsig", "KILL", *map(str, program)]
 
     def mpirun_env(self):
-        """Environment for mpirun: where enter-host finds the hosts; scripts/env's
+        """Environment for mpirun: where enter-host finds the hosts; a TMPDIR of this network's
+        own, because PRRTE names its session directory by host name and pid, and pids in our
+        PID namespaces are the same small numbers in every run; scripts/env's
         OMPI_MCA_btl=self,sm replaced (the command line says the same, this makes sure)."""
-        return {"DGMX_HOSTS_DIR": str(self.dir), "OMPI_MCA_btl": "tcp,self"}
+        return {"DGMX_HOSTS_DIR": str(self.dir), "TMPDIR": str(self.tmp), "OMPI_MCA_btl": "tcp,self"}
 
     def run(self, host, cmd, cwd, timeout, env=None):
         """Runs cmd inside host; returns (returncode, combined output, seconds). On timeout the
         command and everything it started in the hosts is killed and returncode is None."""
         t0 = time.time()
-        p = subprocess.Popen(self.command(host, cmd), cwd=cwd, env=dict(os.environ, **(env or {})),
+        # Killed with us too (parent-death signal): mpirun's daemons and ranks then end with it.
+        p = subprocess.Popen(["setpriv", "--pdeathsig", "KILL", *self.command(host, cmd)], cwd=cwd, env=dict(os.environ, **(env or {})),
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              start_new_session=True)
         try:
@@ -195,7 +236,7 @@ class HostNetwork:
 
     def kill_jobs(self, grace_s=10):
         """Kills whatever runs in the hosts except the sleepers (mpirun, daemons, ranks)."""
-        sleepers = {h.pid for h in [*self.hosts, self.switch] if h is not None}
+        sleepers = {pid for h in [*self.hosts, self.switch] if h is not None for pid in h.chain}
         deadline = time.time() + grace_s
         while left := [p for p in self._processes_inside() if p not in sleepers]:
             if time.time() > deadline:

@@ -52,8 +52,8 @@ def mdrun_one_host(tpr, name, reduction):
 def mdrun_two_hosts(net, tpr, name, reduction):
     """mpirun in host1, ranks on host1 and host2; fails with the output's tail (or the hang)."""
     config = write_config(name, reduction)
-    cmd = [h.MPIEXEC, *net.mpirun_options(RANKS_PER_HOST), "gmx_mpi", "-quiet", "mdrun", "-s", tpr,
-           "-deffnm", name, "-ntomp", "1", "-plumed", config, *GMX_DD]
+    cmd = net.mpirun_command(h.MPIEXEC, RANKS_PER_HOST, ["gmx_mpi", "-quiet", "mdrun", "-s", tpr, "-deffnm",
+                                                         name, "-ntomp", "1", "-plumed", config, *GMX_DD])
     env = dict(net.mpirun_env(), PLUMED_KERNEL=h.plugin_path())
     rc, out, seconds = net.run(net.hosts[0], cmd, cwd=work, timeout=HANG_GUARD_S, env=env)
     (work / f"{name}.out").write_text(out)
