@@ -182,15 +182,13 @@ class HostNetwork:
     # --- using ------------------------------------------------------------------------------
     @staticmethod
     def command(host, cmd):
-        """cmd as run inside host (its network and host name)."""
+        """cmd as run inside host (its processes, network and host name)."""
         return ["nsenter", "-t", str(host.pid), "--pid", "--net", "--uts", "--", *map(str, cmd)]
 
     def mpirun_command(self, mpiexec, ranks_per_host, program):
         """mpirun of program over every host, ranks_per_host ranks on each, in order (ranks
         0..k-1 on host1, ...): daemons started through enter-host, messages over TCP on the
-        hosts' subnet only (ob1 + tcp, no shared memory, no UCX). Each rank gets a parent-death
-        signal: host1's ranks are children of mpirun itself, and would outlive a killed mpirun
-        (the other hosts' daemons end theirs when they lose mpirun)."""
+        hosts' subnet only (ob1 + tcp, no shared memory, no UCX)."""
         subnet = f"{SUBNET}.0/24"
         # --map-by ppr:K:node: `slot` put 1 rank on host1 and 3 on host2 (Open MPI 5.0.7).
         return [mpiexec, "--host", ",".join(f"{h.address}:{ranks_per_host}" for h in self.hosts),
@@ -198,7 +196,7 @@ class HostNetwork:
                 "--prtemca", "plm_ssh_agent", str(AGENT), "--prtemca", "plm_ssh_no_tree_spawn", "1",
                 "--prtemca", "oob_tcp_if_include", subnet,
                 "--mca", "pml", "ob1", "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", subnet,
-                "setpriv", "--pdeathsig", "KILL", *map(str, program)]
+                *map(str, program)]
 
     def mpirun_env(self):
         """Environment for mpirun: where enter-host finds the hosts; a TMPDIR of this network's
@@ -209,10 +207,10 @@ class HostNetwork:
 
     def run(self, host, cmd, cwd, timeout, env=None):
         """Runs cmd inside host; returns (returncode, combined output, seconds). On timeout the
-        command and everything it started in the hosts is killed and returncode is None."""
+        command and everything it started in the hosts is killed and returncode is None. (If
+        we are killed instead, the hosts' PID namespaces end it all.)"""
         t0 = time.time()
-        # Killed with us too (parent-death signal): mpirun's daemons and ranks then end with it.
-        p = subprocess.Popen(["setpriv", "--pdeathsig", "KILL", *self.command(host, cmd)], cwd=cwd, env=dict(os.environ, **(env or {})),
+        p = subprocess.Popen(self.command(host, cmd), cwd=cwd, env=dict(os.environ, **(env or {})),
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              start_new_session=True)
         try:
