@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The MD part of the validation: chignolin in water (build_protein.sh), then with the committed
-# model (all atoms NN, 2 ranks) and with the reference force field (classical, 2 ranks):
+# model (all atoms NN, 2 ranks; the .dp, run by our native engine) and with the reference force field (classical, 2 ranks):
 #   NVE at 0.5 fs and 1 fs (NVE_PS each, default 5 ps), NVT at 1 fs (NVT_PS, default 20 ps),
 #   and 100 NN steps at 0.5 fs on 1 and on 2 ranks with positions every step (ranks1/, ranks2/).
 #   validation/md/all.sh OUTDIR        (inside scripts/env; MODEL=... overrides the model)
+# With TRAIN_DIR set (the train stage), first the candidates' speed (speed.sh, into OUTDIR/speed).
 # A run whose run.json exists is not repeated.
 set -euo pipefail
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-model=${MODEL:-$here/../model/dpa1-protein.pth}
+model=${MODEL:-$here/../model/dpa1-protein.dp}
 nve_ps=${NVE_PS:-5} nvt_ps=${NVT_PS:-20}
 sys=$out/protein
 [ -f "$sys/conf.gro" ] || bash "$here/build_protein.sh" "$sys"
+[ -z "${TRAIN_DIR:-}" ] || bash "$here/speed.sh" "$out/speed" "$sys" "$TRAIN_DIR"
 steps() { python3 -c "print(round($1 / $2))"; }
 once() { [ -f "$out/md/$1/run.json" ] || bash "$here/run.sh" "$out/md/$1" "$sys" "${@:2}"; }
 once nn-nve-0.5fs nn nve 0.0005 "$(steps "$nve_ps" 0.0005)" 2 "$model"

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The validation mini-protein: chignolin (GYDPETGTWG) built from sequence as a beta hairpin
 # (PeptideBuilder, approximate phi/psi of the NMR structure's turn), pdb2gmx amber99sb-ildn +
-# TIP3P with charged termini, rhombic dodecahedron with DIST nm of water (2 Na+ neutralise it),
+# TIP3P with charged termini, rhombic dodecahedron with DIST nm of water (2 Na+ neutralise it;
+# 0.5 nm keeps protein images 1.0 nm apart, beyond the 0.6 nm cut-off, and the system small
+# enough for the NN runs on the 2-core machine: 1,511 atoms),
 # minimised and equilibrated at 300 K with the flexible reference force field (EQUIL_STEPS x 0.5 fs,
 # default 20000 = 10 ps).
-#   validation/md/build_protein.sh OUTDIR [DIST_nm=0.6] [SEQUENCE=GYDPETGTWG]   (inside scripts/env)
+#   validation/md/build_protein.sh OUTDIR [DIST_nm=0.5] [SEQUENCE=GYDPETGTWG]   (inside scripts/env)
 # Writes OUTDIR/{conf.gro (equilibrated), topol.top (classical), nn.top (all-NN), protein.ndx}.
 set -euo pipefail
-out=$1 dist=${2:-0.6} seq=${3:-GYDPETGTWG}
+out=$1 dist=${2:-0.5} seq=${3:-GYDPETGTWG}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mkdir -p "$out" && cd "$out"
 run() { local log=$1; shift; "$@" > "$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }; }

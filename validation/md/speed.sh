@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The model candidates' speed on the validation system, through the plugin on 2 ranks: the
+# trained model run by our native engine (model.dp), by DeePMD-kit (model.pth) and by DeePMD-kit
+# compressed (model-compressed.pth). ROUNDS rounds (default 2), the candidates interleaved in
+# each, STEPS NVE steps at 0.5 fs per run (default 20); the report takes each candidate's
+# per-step time from the plugin's summary (rank 0, mean over the run).
+#   validation/md/speed.sh OUTDIR SYSTEMDIR TRAINDIR        (inside scripts/env)
+set -euo pipefail
+out=$1 sys=$2 train=$3 rounds=${ROUNDS:-2} steps=${STEPS:-20}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+for round in $(seq 1 "$rounds"); do
+  for model in model.dp model-compressed.pth model.pth; do
+    run=$out/${model%.*}-$round
+    [ -f "$run/run.json" ] || bash "$here/run.sh" "$run" "$sys" nn nve 0.0005 "$steps" 2 "$train/$model"
+  done
+done
