@@ -173,13 +173,28 @@ def ranks(md, out):
     return {f"step {int(diff[s, 0])}": {"max_nm": diff[s, 1], "rms_nm": diff[s, 2]} for s in pick}
 
 
+def speed(root):
+    """The candidates' per-step time from the plugin's summary (validation/md/speed.sh runs)."""
+    res = {}
+    for run in sorted(root.glob("*-[0-9]")):
+        text = (run / "mdrun.out").read_text()
+        line = next(l for l in text.splitlines() if l.startswith("  mean time per step"))
+        total_ms = float(line.split("total")[1].split("=")[0])
+        inference_ms = float(line.split("inference")[1].split(";")[0])
+        info = json.loads((run / "run.json").read_text())
+        res.setdefault(run.name.rsplit("-", 1)[0], []).append(
+            {"ms_per_step": total_ms, "inference_ms": inference_ms,
+             "atom_steps_per_s": info["natoms"] * 1e3 / total_ms, "steps": info["nsteps"]})
+    return res
+
+
 def main():
     train, md, sysdir, out = map(Path, sys.argv[1:5])
     out.mkdir(parents=True, exist_ok=True)
     natoms = int((sysdir / "conf.gro").read_text().splitlines()[1])
     summary = {"accuracy": accuracy(train, out) if (train / "lcurve.out").exists() else {},
                "nve": nve(md, out, natoms), "nvt": nvt(md, sysdir, out),
-               "ranks": ranks(md, out),
+               "ranks": ranks(md, out), "speed": speed(md.parent / "speed"),
                "runs": {r.name: json.loads((r / "run.json").read_text())
                         for r in sorted(md.glob("*")) if (r / "run.json").exists()}}
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")

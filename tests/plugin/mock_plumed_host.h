@@ -95,11 +95,19 @@ struct Kernel
     std::string            error;
 };
 
+// GROMACS loads the kernel with RTLD_DEEPBIND, and so do we; AddressSanitizer refuses that flag
+// ("incompatible with sanitizer runtime"), so instrumented builds load it without.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr int deepBindUnlessSanitized = 0;
+#else
+inline constexpr int deepBindUnlessSanitized = RTLD_DEEPBIND;
+#endif
+
 inline const Kernel& kernel()
 {
     static const Kernel k = [] {
         Kernel r;
-        r.handle = dlopen(DGMX_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+        r.handle = dlopen(DGMX_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL | deepBindUnlessSanitized);
         if (r.handle == nullptr)
         {
             r.error = dlerror();
