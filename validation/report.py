@@ -95,6 +95,9 @@ def nve(md, out, natoms):
         slope = np.polyfit(t, dtot, 1)[0]
         res[run.name] = {"ps": float(t[-1] - t[0]), "drift_kj_mol_ps_atom": slope / natoms,
                          "rms_kj_mol": float(np.std(dtot - np.polyval(np.polyfit(t, dtot, 1), t)))}
+        if (run / "summary.json").exists():  # NN runs: what `deepmd-gromacs energy` reported
+            nn = json.loads((run / "summary.json").read_text())["conserved_plus_nn"]
+            res[run.name]["deepmd_gromacs_energy"] = nn
         ax.plot(t, dtot / natoms, label=f"{run.name}: {slope / natoms:.1e} kJ/mol/ps/atom")
     ax.set(xlabel="time (ps)", ylabel="total energy - initial (kJ/mol per atom)",
            title="NVE: total energy (NN runs: GROMACS total + NN energy)")

@@ -1,14 +1,16 @@
-"""Smoke test of the committed trained model (validation/model/, issue 10): it loads, and 20 NVE
-steps of a solvated dipeptide with every atom NN, through the plugin on 2 ranks at a production
-time step (0.5 fs), conserve GROMACS's total + the NN energy.
+"""Smoke test of the committed trained model (validation/model/, issue 10): both files load (the
+DeePMD-kit .pth through DeePMD-kit, its .dp conversion through our native engine), give the same
+energy, and 20 NVE steps of a solvated dipeptide with every atom NN, through the plugin on 2 ranks
+at a production time step (0.5 fs), conserve GROMACS's total + the NN energy.
 
-The system is examples/systems/peptide.sh's zwitterionic Gly-Ala in TIP3P water (2.5 nm box), rewritten
-all-NN by `deepmd-gromacs topology`, velocities drawn at 300 K. The reference for "conserved"
-is the energy that moves between kinetic and NN energy in the same 20 steps: the total may move
-by at most 2% of it (leap-frog's total-energy fluctuation at 0.5 fs is O(dt^2); measured 0.5%
-for this model and system, 3.0 of 602 kJ/mol, on the loaded 2-core machine in 43 s: the 300 s
-timeout is a hang guard). A force that is not the gradient of the NN energy, or NN energy and
-forces of different steps, would move the total by the order of the exchanged energy itself.
+The system is examples/systems/peptide.sh's zwitterionic Gly-Ala in TIP3P water (2.5 nm box),
+rewritten all-NN by `deepmd-gromacs topology`, velocities drawn at 300 K. The reference for
+"conserved" is the energy that moves between kinetic and NN energy in the same 20 steps: the total
+may move by at most 2% of it (leap-frog's total-energy fluctuation at 0.5 fs is O(dt^2)). A force
+that is not the gradient of the NN energy, or NN energy and forces of different steps, would move
+the total by the order of the exchanged energy itself. The .pth and .dp energies of the first
+frame (same coordinates) agree to 1e-5 relative: a float32 network evaluated by two codes.
+Quiet time ~1 min; the 600 s ctest timeout is a hang guard.
 
 Usage: WORKDIR"""
 import sys
@@ -31,20 +33,36 @@ mdp = h.set_mdp(wd, "nve", nsteps=nsteps, dt=0.0005, nstcalcenergy=interval, nst
 h.run(["gmx", "-quiet", "grompp", "-f", mdp, "-c", "conf.gro", "-p", "allnn.top", "-o", "nve.tpr", "-maxwarn",
        "5"], cwd=wd, logfile="grompp-nve.log")
 h.run(["deepmd-gromacs", "types", "-s", "nve.tpr", "-o", "types.dat"], cwd=wd, logfile="types-nve.log")
-cfg = h.write_config(wd, "nve.dat", model, omp_threads=1, energy_interval=interval,
-                     energy_file="nve-energy.xvg", log_file="nve-deepmd.log")
-h.mdrun(wd, "nve.tpr", "nve", 2, cfg, extra=["-dd", "2", "1", "1", "-npme", "0"], timeout=240)
 
-t, terms = h.gmxio.gmx_energy(h.GMX, Path(wd, "nve.edr"), ["Kinetic-En.", "Total-Energy", "Temperature"],
-                              Path(wd, "gmx-energy.xvg"))
-_, nn = h.gmxio.read_xvg(Path(wd, "nve-energy.xvg"))
-assert len(nn) == nsteps // interval + 1 and np.allclose(nn[:, 0], t, atol=1e-6), "NN .xvg and .edr times differ"
-total = terms["Total Energy"] + nn[:, 1]
-moved = np.abs(total - total[0]).max()
-exchanged = max(np.ptp(terms["Kinetic En."]), np.ptp(nn[:, 1]))
-temp = terms["Temperature"]
-ok = bool(np.isfinite(total).all() and moved <= 0.02 * exchanged and temp.max() < 500)
-h.log(f"trained model, {nsteps} NVE steps x 0.5 fs on 2 ranks: total + NN moved by at most {moved:.3f} kJ/mol "
-      f"while {exchanged:.1f} kJ/mol moved between kinetic and NN energy (ratio {moved / exchanged:.4f}, "
-      f"tolerance 0.02); temperature {temp[0]:.0f} -> {temp[-1]:.0f} K: {'ok' if ok else 'FAILED'}")
+
+def run_nve(model_file, tag):
+    """20 NVE steps on 2 ranks: NN energies, total + NN, its largest move, the exchanged energy, T."""
+    cfg = h.write_config(wd, f"{tag}.dat", model_file, omp_threads=1, energy_interval=interval,
+                         energy_file=f"{tag}-energy.xvg", log_file=f"{tag}-deepmd.log")
+    h.mdrun(wd, "nve.tpr", tag, 2, cfg, extra=["-dd", "2", "1", "1", "-npme", "0"], timeout=240)
+    t, terms = h.gmxio.gmx_energy(h.GMX, Path(wd, f"{tag}.edr"), ["Kinetic-En.", "Total-Energy", "Temperature"],
+                                  Path(wd, f"{tag}-gmx-energy.xvg"))
+    _, nn = h.gmxio.read_xvg(Path(wd, f"{tag}-energy.xvg"))
+    assert len(nn) == nsteps // interval + 1 and np.allclose(nn[:, 0], t, atol=1e-6), "NN .xvg and .edr times differ"
+    total = terms["Total Energy"] + nn[:, 1]
+    moved = np.abs(total - total[0]).max()
+    exchanged = max(np.ptp(terms["Kinetic En."]), np.ptp(nn[:, 1]))
+    return nn[:, 1], total, moved, exchanged, terms["Temperature"]
+
+
+ok = True
+first = {}
+for model_file, tag in ((model, "pth"), (model.with_suffix(".dp"), "dp")):
+    nn, total, moved, exchanged, temp = run_nve(model_file, tag)
+    first[tag] = nn[0]
+    good = bool(np.isfinite(total).all() and moved <= 0.02 * exchanged and temp.max() < 500)
+    h.log(f"trained model ({model_file.name}), {nsteps} NVE steps x 0.5 fs on 2 ranks: total + NN moved by at "
+          f"most {moved:.3f} kJ/mol while {exchanged:.1f} kJ/mol moved between kinetic and NN energy (ratio "
+          f"{moved / exchanged:.4f}, tolerance 0.02); temperature {temp[0]:.0f} -> {temp[-1]:.0f} K: "
+          f"{'ok' if good else 'FAILED'}")
+    ok &= good
+rel = abs(first["pth"] - first["dp"]) / abs(first["pth"])
+h.log(f"first-frame NN energy: .pth (DeePMD-kit) {first['pth']:.4f}, .dp (native engine) {first['dp']:.4f} "
+      f"kJ/mol, relative difference {rel:.1e} (tolerance 1e-5): {'ok' if rel < 1e-5 else 'FAILED'}")
+ok &= rel < 1e-5
 sys.exit(0 if ok else 1)
