@@ -15,8 +15,10 @@ compares energies, forces and virials of a model checkpoint on real frames with 
 extension: 2.7e-7 relative for our float32 model, i.e. single-precision rounding).
 """
 import sys
+from typing import Optional, Tuple
 
 import array_api_compat
+import torch
 
 import deepmd.dpmodel.utils.nlist as np_nlist  # the input statistics' path (array API)
 import deepmd.pt.utils.nlist as pt_nlist        # the training path (PyTorch)
@@ -44,21 +46,26 @@ def images_within_cutoff(ext_coord, ext_atype, mapping, cell, rcut, nloc):
             xp.take(mapping, index, axis=1))
 
 
-def trimmed(module):
-    """module.extend_coord_with_ghosts with images_within_cutoff applied."""
-    original = ORIGINAL[module]
+def trimmed_array_api(coord, atype, cell, rcut):
+    """The statistics' extend_coord_with_ghosts with images_within_cutoff applied."""
+    ext = ORIGINAL[np_nlist](coord, atype, cell, rcut)
+    return ext if cell is None else images_within_cutoff(*ext, cell, rcut, atype.shape[1])
 
-    def extend(coord, atype, cell, rcut, *rest):
-        ext = original(coord, atype, cell, rcut, *rest)
-        if cell is None:
-            return ext
-        return images_within_cutoff(*ext, cell, rcut, atype.shape[1])
-    return extend
+
+@torch.jit.ignore  # dp test scripts the model: TorchScript then calls this as Python
+def trimmed_torch(coord: torch.Tensor, atype: torch.Tensor, cell: Optional[torch.Tensor], rcut: float,
+                  cell_cpu: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The training's extend_coord_with_ghosts with images_within_cutoff applied."""
+    ext = ORIGINAL[pt_nlist](coord, atype, cell, rcut, cell_cpu)
+    return ext if cell is None else images_within_cutoff(*ext, cell, rcut, atype.shape[1])
+
+
+TRIMMED = {np_nlist: trimmed_array_api, pt_nlist: trimmed_torch}
 
 
 def patch(on=True):
     for module, original in ORIGINAL.items():
-        module.extend_coord_with_ghosts = trimmed(module) if on else original
+        module.extend_coord_with_ghosts = TRIMMED[module] if on else original
 
 
 def check(model_file, system):

@@ -10,7 +10,7 @@ out=$1 sys=$2 train=$3 rounds=${ROUNDS:-2} steps=${STEPS:-20}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 for round in $(seq 1 "$rounds"); do
   for model in model.dp model-compressed.pth model.pth; do
-    run=$out/${model%.*}-$round
+    run=$out/${model//./-}-$round  # model-dp-1, model-compressed-pth-1, ...
     [ -f "$run/run.json" ] || bash "$here/run.sh" "$run" "$sys" nn nve 0.0005 "$steps" 2 "$train/$model"
   done
 done
