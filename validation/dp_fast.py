@@ -12,7 +12,7 @@ neighbours of an atom in it, so we drop them before the list is built: in fracti
 coordinates an image is kept if it lies within rcut / (face distance) of [0, 1] on every axis.
 The neighbour list, and so every result, is unchanged up to the order of float sums (--check
 compares energies, forces and virials of a model checkpoint on real frames with DeePMD-kit's own
-extension: 2.7e-7 relative for our float32 model, i.e. single-precision rounding).
+extension: 2.2e-7 to 3.6e-7 relative for our float32 models, i.e. single-precision rounding).
 """
 import sys
 from typing import Optional, Tuple
