@@ -483,6 +483,11 @@ long residentKiB()
 
 TEST(DeepmdBackend, ResidentMemoryDoesNotGrowOverRepeatedEvaluations)
 {
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan keeps freed blocks resident in its quarantine (256 MB), so RSS grows without a leak
+    // (measured +84 MB); LeakSanitizer checks the leaks in that build instead.
+    GTEST_SKIP() << "resident memory is not meaningful under AddressSanitizer";
+#endif
     BackendOptions options;
     options.model = modelPath("se_e2_a-small");
     auto backend  = makeDeepmdBackend(options, MPI_COMM_WORLD);
