@@ -1,7 +1,7 @@
 """Runs DeePMD-kit's `dp` with its periodic-image extension trimmed to the cut-off.
 
   python3 validation/dp_fast.py --pt train input.json ...     (any dp command line)
-  python3 validation/dp_fast.py --check MODEL.pth SYSTEM       (same results with and without)
+  python3 validation/dp_fast.py --check CHECKPOINT.pt SYSTEM   (same results with and without)
 
 Why: DeePMD-kit's PyTorch training builds every frame's neighbour list by brute force over all
 periodic images it appended. For our 1.6-1.8 nm boxes and a 0.6 nm cut-off that is every one of
@@ -70,6 +70,9 @@ def patch(on=True):
 
 def check(model_file, system):
     """Energy, forces and virial of the first frames with and without the trimming."""
+    if not model_file.endswith(".pt"):
+        sys.exit(f"{model_file}: --check needs a training checkpoint (model.ckpt.pt); a frozen .pth "
+                 "is TorchScript, which the patch cannot reach, so the comparison would test nothing")
     import numpy as np
     from deepmd.infer import DeepPot
     coord = np.load(f"{system}/set.000/coord.npy")[:3]
@@ -85,13 +88,14 @@ def check(model_file, system):
         for x, y in zip(a[:3], b[:3]):  # energy, force, virial
             worst = max(worst, float(np.abs(x - y).max() / max(np.abs(x).max(), 1e-300)))
     print(f"{len(ref)} frames of {system}: largest relative difference {worst:.2e}")
-    same_lists = all(neighbour_distances(coord[i], box[i], types) for i in range(len(coord)))
+    same_lists = all(same_neighbour_lists(coord[i], box[i], types) for i in range(len(coord)))
     print(f"statistics' neighbour lists (array API path) equal: {same_lists}")
     return same_lists and worst < 1e-5  # float32 networks: rounding of ~100-term sums in another order
 
 
-def neighbour_distances(coord, box, types, rcut=6.0, sel=128):
-    """The statistics' path: each atom's sorted neighbour distances, with and without trimming."""
+def same_neighbour_lists(coord, box, types, rcut=6.0, sel=128):
+    """The statistics' path: whether each atom's sorted neighbour distances are the same with and
+    without trimming."""
     import numpy as np
     lists = []
     for on in (False, True):

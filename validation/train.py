@@ -24,6 +24,10 @@ import data  # noqa: E402
 TEST_FRAMES = 20  # per fragment (dp test takes the first frames: 300 K)
 
 
+# dp through dp_fast.py: the periodic images trimmed to the cut-off (18x faster steps).
+TRAIN_CMD = f"python3 {HERE}/dp_fast.py --pt train input.json --skip-neighbor-stat"
+
+
 def prepare(d, steps, labels):
     conf = json.loads((HERE / "model/input.json").read_text())
     for split, names in (("train", TRAIN), ("test", TEST)):
@@ -48,7 +52,7 @@ def train(d, steps, labels, max_minutes):
     prepare(d, steps, labels)
     t0 = time.time()
     with open(d / "train.log", "w") as f:
-        p = subprocess.Popen(f"exec python3 {HERE}/dp_fast.py --pt train input.json --skip-neighbor-stat", cwd=d, shell=True,
+        p = subprocess.Popen(f"exec {TRAIN_CMD}", cwd=d, shell=True,
                              stdout=f, stderr=subprocess.STDOUT)
         try:
             rc = p.wait(timeout=max_minutes * 60 if max_minutes else None)
@@ -119,7 +123,7 @@ def main():
         d.mkdir()
         prepare(d, 40, labels)
         t0 = time.time()
-        sh(f"python3 {HERE}/dp_fast.py --pt train input.json --skip-neighbor-stat", d, "train.log")
+        sh(TRAIN_CMD, d, "train.log")
         print(f"40 steps in {time.time() - t0:.1f} s (incl. start-up); log {d / 'train.log'}")
         return
     key = digest(args.steps, args.max_minutes or None, sorted(str(v) for v in labels.values()),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The MD part of the validation: chignolin in water (build_protein.sh), then with the committed
-# model (all atoms NN, 2 ranks; the .dp, run by our native engine) and with the reference force field (classical, 2 ranks):
+# model (all atoms NN, 2 ranks; the .dp, run by our native engine) and with the reference force
+# field (classical, 2 ranks):
 #   NVE at 0.5 fs and 1 fs (NVE_PS each, default 5 ps), NVT at 1 fs (NVT_PS, default 20 ps),
 #   and 100 NN steps at 0.5 fs on 1 and on 2 ranks with positions every step (ranks1/, ranks2/).
 #   validation/md/all.sh OUTDIR        (inside scripts/env; MODEL=... overrides the model)
