@@ -6,6 +6,7 @@
  *
  *   native_bench --dp M.dp --pth M.pth [--atoms 512] [--threads 1] [--rounds 5] [--steps 3]
  *   native_bench --dp M.dp --native-only ...   (for callgrind: the native engine alone)
+ *   native_bench --dp M.dp --tabulate --pth M-compressed.pth ...   (both with tabulated embeddings)
  */
 #include "backends/deepmd/deepmd_backend.h"
 #include "backends/domain_builder.h"
@@ -90,7 +91,7 @@ int main(int argc, char** argv)
     MPI_Init(&argc, &argv);
     std::string dp, pth;
     int         atoms = 512, threads = 1, rounds = 5, steps = 3;
-    bool        nativeOnly = false;
+    bool        nativeOnly = false, tabulate = false;
     CLI::App    app{ "native engine vs DeePMD-kit (PyTorch) on the same model, interleaved" };
     app.add_option("--dp", dp, "the model as .dp (native engine)")->required();
     app.add_option("--pth", pth, "the same model as .pth (DeePMD-kit backend)");
@@ -99,11 +100,12 @@ int main(int argc, char** argv)
     app.add_option("--rounds", rounds, "interleaved rounds");
     app.add_option("--steps", steps, "evaluations per round and engine");
     app.add_flag("--native-only", nativeOnly, "run the native engine only (profiling)");
+    app.add_flag("--tabulate", tabulate, "native engine with tabulated embedding nets (tabulate_embedding)");
     CLI11_PARSE(app, argc, argv);
     int rc = 0;
     try
     {
-        auto native = dgmx::makeNativeBackend(dp, threads);
+        auto native = dgmx::makeNativeBackend(dp, threads, tabulate);
         std::unique_ptr<dgmx::IBackend> deepmd;
         if (!nativeOnly)
         {

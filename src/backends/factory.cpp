@@ -51,11 +51,17 @@ std::unique_ptr<IBackend> createBackend(const BackendOptions& options, MPI_Comm 
                         "the model with `deepmd-gromacs convert " + options.model + " model.dp`, or "
                         "use backend = deepmd");
         }
-        return makeNativeBackend(options.model, nativeThreads(options.ompThreads, comm));
+        return makeNativeBackend(options.model, nativeThreads(options.ompThreads, comm), options.tabulateEmbedding);
     }
     if (options.backend != "auto" && options.backend != "deepmd")
     {
         throw Error("backend '" + options.backend + "': expected auto, native or deepmd");
+    }
+    if (options.tabulateEmbedding)
+    {
+        throw Error(options.model + ": tabulate_embedding applies to the native engine (.dp models); "
+                    "DeePMD-kit compresses its own models: `dp --pt compress -i model.pth -o "
+                    "model-compressed.pth`, or remove tabulate_embedding");
     }
     return makeDeepmdBackend(options, comm);
 }

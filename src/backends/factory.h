@@ -25,6 +25,7 @@ struct BackendOptions
     int         ompThreads = 0;     //!< 0: decided from the ranks sharing the node
     int         intraOpThreads = 0; //!< 0: as ompThreads
     int         interOpThreads = 0; //!< 0: 1
+    bool        tabulateEmbedding = false; //!< native engine: embedding nets from tables
 };
 
 //! \param comm the ranks that will run the backend (used for node-local rank and threads)

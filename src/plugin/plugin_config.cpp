@@ -125,6 +125,8 @@ const std::map<std::string, Setter>& setters()
               }
           } },
         { "omp_threads", [](PluginConfig& c, const Line& l) { c.backend.ompThreads = l.integer(0, 4096); } },
+        { "tabulate_embedding",
+          [](PluginConfig& c, const Line& l) { c.backend.tabulateEmbedding = l.choice({ "yes", "no" }) == "yes"; } },
         { "intra_op_threads", [](PluginConfig& c, const Line& l) { c.backend.intraOpThreads = l.integer(0, 4096); } },
         { "inter_op_threads", [](PluginConfig& c, const Line& l) { c.backend.interOpThreads = l.integer(0, 4096); } },
     };

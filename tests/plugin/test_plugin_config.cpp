@@ -124,6 +124,7 @@ TEST_F(PluginConfigTest, EveryKeyLandsInTheStruct)
                              "omp_threads = 4\n"
                              "intra_op_threads = 2\n"
                              "inter_op_threads = 1\n"
+                             "tabulate_embedding = yes\n"
                              "\n";
     const PluginConfig c = parsePluginConfig(text, "deepmd.dat");
     EXPECT_EQ(c.backend.model, model_);
@@ -146,6 +147,7 @@ TEST_F(PluginConfigTest, EveryKeyLandsInTheStruct)
     EXPECT_EQ(c.backend.ompThreads, 4);
     EXPECT_EQ(c.backend.intraOpThreads, 2);
     EXPECT_EQ(c.backend.interOpThreads, 1);
+    EXPECT_TRUE(c.backend.tabulateEmbedding);
 }
 
 TEST_F(PluginConfigTest, OtherValueFormsOfChoicesAndNumbers)

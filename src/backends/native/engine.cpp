@@ -11,6 +11,7 @@
  */
 #include "backends/native/engine.h"
 
+#include "backends/native/embedding_table.h"
 #include "backends/native/net.h"
 #include "common/error.h"
 
@@ -82,6 +83,8 @@ struct Workspace
     std::vector<Slot>      slots;
     std::vector<int>       sectionCount;
     std::vector<T>         input, keep, g, gG, gGs, gs, gInput, netWork, fitWork;
+    std::vector<T>         tableG, tableSlope; //!< tabulated embedding: G and dG/dx per row
+    bool                   tabulated = false;  //!< this atom's rows came from the tables
     std::vector<const T*>  rowBias;
     std::vector<T>         gr, dgr, descriptor, gDescriptor, fitKeep, fitGrad;
     std::vector<double>    force;
@@ -92,7 +95,7 @@ template <typename T>
 class Engine final : public IEngine
 {
 public:
-    explicit Engine(const Model& m) : m_(m), d_(m.descriptor)
+    Engine(const Model& m, bool tabulate) : m_(m), d_(m.descriptor)
     {
         for (const auto& n : d_.embeddings) embed_.emplace_back(n);
         for (const auto& n : m.fitting.nets) fit_.emplace_back(n);
@@ -107,6 +110,7 @@ public:
         {
             throw Error(m.path + ": model: layers wider than 1024 are not supported by the native engine");
         }
+        if (tabulate) buildEmbeddingTables();
     }
 
     void compute(const EngineInput& in, EngineOutput& out, int threads) override
@@ -318,6 +322,50 @@ private:
         }
     }
 
+    //! Tables of every embedding net over the inputs of neighbours from kTableClosest to rcut.
+    void buildEmbeddingTables()
+    {
+        if (embedIn_ != 1 || folded_)
+        {
+            throw Error(m_.path + ": tabulate_embedding: only embedding nets with the distance as their "
+                        "only input can be tabulated (se_e2_a, or DPA-1 with tebd_input_mode strip); "
+                        "set tabulate_embedding = no for this model");
+        }
+        // x = (s - davg) / dstd, s = sw(r) / r from 0 (at rcut) to 1 / (closest + protection).
+        double lo = 1e300, hi = -1e300;
+        const double sMax = 1.0 / (kTableClosest + d_.protection);
+        for (std::size_t q = 0; q < d_.davg.size(); q += 4)
+        {
+            for (double s : { 0.0, sMax })
+            {
+                const double x = (s - d_.davg[q]) / d_.dstd[q];
+                lo = std::min(lo, x);
+                hi = std::max(hi, x);
+            }
+        }
+        const int intervals = std::clamp(static_cast<int>(std::ceil((hi - lo) / kTableStep)), 16, 1 << 16);
+        for (const auto& net : d_.embeddings) tables_.emplace_back(net, lo, hi, intervals);
+    }
+
+    //! True when every slot's input lies in the tables (no neighbour closer than kTableClosest).
+    [[nodiscard]] bool rowsTabulated(const Workspace<T>& w) const
+    {
+        if (tables_.empty()) return false;
+        return std::all_of(w.slots.begin(), w.slots.end(), [&](const Slot& s) { return tables_.front().covers(s.rn[0]); });
+    }
+
+    //! G of rows [begin, end) of one net from its table; dG/dx kept for the reverse pass.
+    const T* lookupRows(const NetT<T>& net, int begin, int end, Workspace<T>& w) const
+    {
+        const auto& table = tables_[static_cast<std::size_t>(&net - embed_.data())];
+        for (int k = begin; k < end; ++k)
+        {
+            const std::size_t row = static_cast<std::size_t>(k) * d_.ng;
+            table.lookup(w.slots[k].rn[0], w.tableG.data() + row, w.tableSlope.data() + row);
+        }
+        return w.tableG.data() + static_cast<std::size_t>(begin) * d_.ng;
+    }
+
     //! Embedding rows of all occupied slots: G (rows x ng) into w.g, kept values into w.keep.
     void embedForward(int ti, Workspace<T>& w) const
     {
@@ -333,10 +381,18 @@ private:
             fillInput(w.input.data() + static_cast<std::size_t>(k) * embedIn_, w.slots[k].rn[0], ti, w.slots[k].type);
             w.rowBias[k] = typeBias(ti, w.slots[k].type);
         }
+        w.tabulated = rowsTabulated(w);
+        if (w.tabulated)
+        {
+            w.tableG.resize(static_cast<std::size_t>(rows) * d_.ng);
+            w.tableSlope.resize(static_cast<std::size_t>(rows) * d_.ng);
+        }
         forEachRun(ti, w, [&](const NetT<T>& net, int begin, int end) {
-            const T* g = net.forward(w.input.data() + static_cast<std::size_t>(begin) * embedIn_, end - begin,
-                                     w.keep.data() + static_cast<std::size_t>(begin) * kept, embedIn_,
-                                     folded_ ? w.rowBias.data() + begin : nullptr);
+            const T* g = w.tabulated
+                             ? lookupRows(net, begin, end, w)
+                             : net.forward(w.input.data() + static_cast<std::size_t>(begin) * embedIn_, end - begin,
+                                           w.keep.data() + static_cast<std::size_t>(begin) * kept, embedIn_,
+                                           folded_ ? w.rowBias.data() + begin : nullptr);
             if (d_.strip)
             {
                 std::copy(g, g + static_cast<std::size_t>(end - begin) * d_.ng, w.gs.begin() + static_cast<std::size_t>(begin) * d_.ng);
@@ -475,6 +531,15 @@ private:
                 const T  sw = static_cast<T>(d_.smooth ? w.slots[k].sw : 1.0);
                 for (int mi = 0; mi < d_.ng; ++mi) gs[mi] = gt ? gg[mi] * (T(1) + gt[mi] * sw) : gg[mi];
             }
+            if (w.tabulated)
+            {
+                for (int k = begin; k < end; ++k)
+                {
+                    const std::size_t row = static_cast<std::size_t>(k) * d_.ng;
+                    w.gInput[static_cast<std::size_t>(k)] = dot(w.gGs.data() + row, w.tableSlope.data() + row, d_.ng);
+                }
+                return;
+            }
             // Only dE/ds is needed: the type-embedding inputs are constants.
             net.backward(w.keep.data() + static_cast<std::size_t>(begin) * kept, end - begin,
                          w.gGs.data() + static_cast<std::size_t>(begin) * d_.ng, w.gInput.data() + begin,
@@ -547,6 +612,10 @@ private:
     const Descriptor&             d_;
     std::vector<NetT<T>>          embed_, fit_;
     std::vector<T>                stripTable_;
+    std::vector<EmbeddingTable<T>> tables_; //!< per embedding net, when tabulating
+    //! Tables span neighbours from this distance (Angstrom) to rcut; closer ones use the nets.
+    static constexpr double kTableClosest = 0.4;
+    static constexpr double kTableStep    = 0.002; //!< knot spacing in the normalised input
     std::vector<double>           padTable_;
     int                           padType0_ = -1;
     bool                          davgZero_ = true;
@@ -557,12 +626,12 @@ private:
 };
 } // namespace
 
-std::unique_ptr<IEngine> makeEngine(const Model& model)
+std::unique_ptr<IEngine> makeEngine(const Model& model, bool tabulate)
 {
     if (model.single)
     {
-        return std::make_unique<Engine<float>>(model);
+        return std::make_unique<Engine<float>>(model, tabulate);
     }
-    return std::make_unique<Engine<double>>(model);
+    return std::make_unique<Engine<double>>(model, tabulate);
 }
 } // namespace dgmx::native

@@ -30,8 +30,9 @@ int decideThreads(int requested)
 class NativeBackend final : public IBackend
 {
 public:
-    NativeBackend(const std::string& path, int threads)
-        : model_(native::readModel(path)), engine_(native::makeEngine(model_)), threads_(decideThreads(threads))
+    NativeBackend(const std::string& path, int threads, bool tabulate)
+        : model_(native::readModel(path)), engine_(native::makeEngine(model_, tabulate)),
+          threads_(decideThreads(threads)), tabulated_(tabulate)
     {
     }
 
@@ -40,9 +41,9 @@ public:
     [[nodiscard]] std::string describe() const override
     {
         return fmt::format("native engine: model {} ({}, {}, {} parameters, cutoff {:g} nm, {} types); "
-                           "{} OpenMP thread(s)", model_.path, model_.descriptorName,
+                           "{}{} OpenMP thread(s)", model_.path, model_.descriptorName,
                            model_.single ? "float32" : "float64", model_.parameters, cutoff(),
-                           model_.ntypes, threads_);
+                           model_.ntypes, tabulated_ ? "tabulated embedding; " : "", threads_);
     }
 
     void compute(const BackendInput& input, BackendOutput& output) override
@@ -114,13 +115,14 @@ private:
     native::Model                    model_;
     std::unique_ptr<native::IEngine> engine_;
     int                              threads_ = 1;
+    bool                             tabulated_ = false;
     std::vector<double>              xAngstrom_;
     native::EngineOutput             result_;
 };
 } // namespace
 
-std::unique_ptr<IBackend> makeNativeBackend(const std::string& modelPath, int threads)
+std::unique_ptr<IBackend> makeNativeBackend(const std::string& modelPath, int threads, bool tabulate)
 {
-    return std::make_unique<NativeBackend>(modelPath, threads);
+    return std::make_unique<NativeBackend>(modelPath, threads, tabulate);
 }
 } // namespace dgmx

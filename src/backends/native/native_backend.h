@@ -13,5 +13,6 @@
 namespace dgmx
 {
 //! \param threads OpenMP threads per evaluation; 0: OMP_NUM_THREADS, else 1.
-std::unique_ptr<IBackend> makeNativeBackend(const std::string& modelPath, int threads = 0);
+//! \param tabulate embedding nets from tables, like a compressed DeePMD-kit model (engine.h)
+std::unique_ptr<IBackend> makeNativeBackend(const std::string& modelPath, int threads = 0, bool tabulate = false);
 } // namespace dgmx
