@@ -60,18 +60,28 @@ def accuracy(train, out):
     axes[0].plot([lo, hi], [lo, hi], "k-", lw=0.5)
     fig.tight_layout()
     fig.savefig(out / "accuracy.png", dpi=110)
-    lc = np.genfromtxt(train / "lcurve.out", names=True)
+    learning_curve(train, out, res)
+    return res
+
+
+def learning_curve(train, out, res):
+    """Force RMSE over training; a fine-tuning directory (finetune.py) continues its first stage,
+    whose directory its data/ link points into."""
+    pre = (train / "data").resolve().parent
+    stages = [("sampled frames", pre), ("+ dense frames (fine-tuning)", train)] if pre != train else [("", train)]
     fig, ax = plt.subplots(figsize=(6, 4))
-    for k in ("rmse_f_val", "rmse_f_trn"):
-        if k in lc.dtype.names:
-            ax.semilogy(lc["step"], lc[k], label=k)
-    ax.set(xlabel="training step", ylabel="force RMSE (eV/Å)")
-    ax.legend()
+    offset = 0
+    for name, d in stages:
+        lc = np.genfromtxt(d / "lcurve.out", names=True)
+        for k in ("rmse_f_val", "rmse_f_trn"):
+            ax.semilogy(offset + lc["step"], lc[k], lw=0.7, label=f"{k} {name}".strip())
+        if (d / "timing.json").exists():
+            res[f"timing {name}".strip()] = json.loads((d / "timing.json").read_text())
+        offset += int(lc["step"][-1])
+    ax.set(xlabel="training step", ylabel="force RMSE (eV/Å), one frame per point")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "learning_curve.png", dpi=110)
-    if (train / "timing.json").exists():
-        res["timing"] = json.loads((train / "timing.json").read_text())
-    return res
 
 
 def energies(run):
@@ -180,6 +190,8 @@ def speed(root):
     """The candidates' per-step time from the plugin's summary (validation/md/speed.sh runs)."""
     res = {}
     for run in sorted(root.glob("*-[0-9]")):
+        if not (run / "run.json").exists():
+            continue
         text = (run / "mdrun.out").read_text()
         line = next(l for l in text.splitlines() if l.startswith("  mean time per step"))
         total_ms = float(line.split("total")[1].split("=")[0])

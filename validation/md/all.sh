@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The MD part of the validation: chignolin in water (build_protein.sh), then with the committed
 # model (all atoms NN, 2 ranks; the .dp, run by our native engine) and with the reference force
-# field (classical, 2 ranks):
+# field (classical, 2 ranks); NN runs with tabulate_embedding = yes (TABULATE, default yes):
 #   NVE at 0.5 fs and 1 fs (NVE_PS each, default 5 ps), NVT at 1 fs (NVT_PS, default 20 ps),
 #   and 100 NN steps at 0.5 fs on 1 and on 2 ranks with positions every step (ranks1/, ranks2/).
 #   validation/md/all.sh OUTDIR        (inside scripts/env; MODEL=... overrides the model)
@@ -12,6 +12,7 @@ out=$(mkdir -p "$1" && cd "$1" && pwd)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 model=${MODEL:-$here/../model/dpa1-protein.dp}
 nve_ps=${NVE_PS:-5} nvt_ps=${NVT_PS:-20}
+export TABULATE=${TABULATE:-yes}
 sys=$out/protein
 [ -f "$sys/conf.gro" ] || bash "$here/build_protein.sh" "$sys"
 [ -z "${TRAIN_DIR:-}" ] || bash "$here/speed.sh" "$out/speed" "$sys" "$TRAIN_DIR"

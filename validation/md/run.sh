@@ -6,7 +6,8 @@
 # classical: the flexible reference force field (validation/mdp/reference.mdp), gmx_mpi, no plugin.
 # nn: SYSTEMDIR/nn.top (no classical term left), every force from MODEL through the plugin,
 #     1 DeePMD-kit thread per rank, energy_interval = nstenergy = 10, and afterwards
-#     `deepmd-gromacs energy` (total.xvg, summary.json: drift of conserved + NN).
+#     `deepmd-gromacs energy` (total.xvg, summary.json: drift of conserved + NN);
+#     TABULATE=yes: tabulate_embedding = yes (native engine, .dp models).
 # Outputs in OUTDIR: md.{tpr,edr,log,xtc} (xtc every 100 steps; NSTXOUT > 0: also md.trr of x).
 set -euo pipefail
 out=$1 sys=$(cd "$2" && pwd) kind=$3 ens=$4 dt=$5 nsteps=$6 ranks=${7:-2}
@@ -42,6 +43,7 @@ else
   run types.log deepmd-gromacs types -s md.tpr -o types.dat
   printf 'model = %s\ntypes = types.dat\nenergy_file = nn-energy.xvg\nenergy_interval = 10\nlog_file = deepmd-gromacs.log\nomp_threads = 1\n' \
     "$model" > deepmd.dat
+  if [ "${TABULATE:-no}" = yes ]; then echo 'tabulate_embedding = yes' >> deepmd.dat; fi
   PLUMED_KERNEL=$(deepmd-gromacs plugin-path) run mdrun.out \
     mpirun -np "$ranks" gmx_mpi -quiet mdrun -s md.tpr -deffnm md -plumed deepmd.dat -ntomp 1 "${dd[@]}"
 fi
