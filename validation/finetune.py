@@ -1,13 +1,24 @@
-"""Second training stage: the trained model continues on the sampled plus the dense frames.
+"""Later training stages: a trained model continues on the sampled plus the dense frames.
 
-  python3 validation/finetune.py TRAINDIR [--steps N] [--max-minutes M] [--dir-only]
-                                                                    (inside scripts/env)
+  python3 validation/finetune.py TRAINDIR [--steps N] [--max-minutes M] [--solute-weight W]
+                                 [--dir-only]                       (inside scripts/env)
 
-TRAINDIR is the finished train stage (train.py). Its last checkpoint is the starting point
-(`dp --pt train --init-model`: weights and statistics kept, a new learning-rate schedule from
-START_LR); the training systems are train.py's plus augment.py's <fragment>-dense systems, the
-validation systems the held-out fragments as before. Freeze, compress and dp test as train.py.
-Cached under validation/finetune/<key> (key: TRAINDIR's name, the dense stage, steps, code).
+TRAINDIR is a finished train stage (train.py) or fine-tuning stage (this script). Its last
+checkpoint is the starting point (`dp --pt train --init-model`: weights and statistics kept, a new
+learning-rate schedule from START_LR); the training systems are train.py's plus augment.py's
+<fragment>-dense systems, the validation systems the held-out fragments as before. Freeze,
+compress and dp test as train.py. Cached under validation/finetune/<key> (key: TRAINDIR's name,
+the dense stage, steps, weight, code); the file init-from names TRAINDIR.
+
+--explore: also the frames explore.py labelled along TRAINDIR's own NN MD (where that model
+went wrong), drawn for EXPLORED_SHARE of the training batches (there are few of them).
+
+--solute-weight W > 1: the peptide's atoms count W times in the force loss. A fragment is 2-5 %
+solute and 95 % water, so an unweighted loss learns water (held-out force RMSE 0.14 eV/A) and
+leaves the peptide at 0.5-0.65 eV/A (of 0.66-0.84 eV/A RMS), and chignolin's angles collapsed in
+MD. DeePMD-kit's atom_pref.npy (0 for water and ions, W - 1 for solute atoms) with the
+pref_pf schedule equal to pref_f's adds the extra weight; the systems are linked into the stage
+directory with that file added (the cached label directories stay untouched).
 """
 import argparse
 import json
@@ -20,29 +31,76 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import HERE, TRAIN, cached, code_files, digest, stage_dir  # noqa: E402
+from common import TEST, TRAIN, cached, code_files, digest, stage_dir  # noqa: E402
 import augment  # noqa: E402
 import train  # noqa: E402
 
 START_LR = 1e-3
+EXPLORED_SHARE = 0.3
 
 
-def prepare(d, pre, steps, dense):
+def solute_mask(labelled):
+    """True for the atoms of a labelled directory that are neither water nor ions."""
+    import MDAnalysis as mda
+    u = mda.Universe(str(labelled / "label.tpr"))
+    return np.array([a.resname not in ("SOL", "NA", "CL") for a in u.atoms])
+
+
+def link_system(src, dst, weight):
+    """dst: src's DeePMD-kit system; with weight > 1 also set.000/atom_pref.npy (see the top)."""
+    if weight <= 1:
+        dst.symlink_to(src / "deepmd")
+        return
+    (dst / "set.000").mkdir(parents=True)
+    for f in ("type.raw", "type_map.raw"):
+        (dst / f).symlink_to(src / "deepmd" / f)
+    for f in (src / "deepmd/set.000").glob("*.npy"):
+        (dst / "set.000" / f.name).symlink_to(f)
+    frames = len(np.load(src / "deepmd/set.000/energy.npy"))
+    # Three values per atom (x, y, z): DeePMD-kit 3.2's per-frame loader ignores the "repeat"
+    # that expands the documented one value per atom, and the loss then fails on the shape.
+    pref = np.repeat(np.where(solute_mask(src), weight - 1.0, 0.0), 3)
+    np.save(dst / "set.000/atom_pref.npy", np.tile(pref, (frames, 1)))
+
+
+def prepare(d, pre, steps, dense, weight, explored=None):
     conf = json.loads((pre / "input.json").read_text())
-    (d / "data").symlink_to(pre / "data")  # train/<fragment>, test/<fragment>
+    base = pre
+    while (base / "init-from").exists():  # the train stage holds the labelled fragments
+        base = Path((base / "init-from").read_text().strip())
+    (d / "init-from").write_text(f"{pre}\n")
+    for split in ("train", "test"):
+        (d / "data" / split).mkdir(parents=True)
     (d / "dense").mkdir()
     names = [n for n in TRAIN if len(np.load(dense[n] / "deepmd/set.000/energy.npy"))]
+    # Every system gets atom_pref (held-out ones too): 3.2 also skips the repeat of the default.
+    for n in TRAIN + TEST:
+        split = "train" if n in TRAIN else "test"
+        link_system((base / "data" / split / n).resolve().parent, d / "data" / split / n, weight)
     for n in names:
-        (d / "dense" / n).symlink_to(dense[n] / "deepmd")
-    conf["training"]["training_data"]["systems"] += [f"dense/{n}" for n in names]
+        link_system(dense[n], d / "dense" / n, weight)
+    systems = [f"data/train/{n}" for n in TRAIN] + [f"dense/{n}" for n in names]
+    if explored:
+        (d / "explored").mkdir()
+        kept = [n for n in TRAIN if len(np.load(explored[n] / "deepmd/set.000/energy.npy"))]
+        for n in kept:
+            link_system(explored[n], d / "explored" / n, weight)
+        first = len(systems)
+        systems += [f"explored/{n}" for n in kept]
+        conf["training"]["training_data"]["auto_prob"] = (
+            f"prob_sys_size;0:{first}:{1 - EXPLORED_SHARE};{first}:{len(systems)}:{EXPLORED_SHARE}")
+    conf["training"]["training_data"]["systems"] = systems
+    if weight > 1:
+        loss = conf["loss"]
+        loss["start_pref_pf"], loss["limit_pref_pf"] = loss["start_pref_f"], loss["limit_pref_f"]
     conf["training"]["numb_steps"] = steps
     conf["learning_rate"]["start_lr"] = START_LR
     conf["learning_rate"]["decay_steps"] = max(1, steps // 40)
     (d / "input.json").write_text(json.dumps(conf, indent=2) + "\n")
 
 
-def finetune(d, pre, steps, dense, max_minutes):
-    prepare(d, pre, steps, dense)
+def finetune(d, pre, steps, dense, max_minutes, weight, explored):
+    prepare(d, pre, steps, dense, weight, explored)
     t0 = time.time()
     cmd = f"exec {train.TRAIN_CMD} --init-model {pre / 'model.ckpt.pt'}"
     with open(d / "train.log", "w") as f:
@@ -62,6 +120,8 @@ def main():
     p.add_argument("traindir", type=Path)
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--max-minutes", type=float, default=0)
+    p.add_argument("--solute-weight", type=float, default=1.0)
+    p.add_argument("--explore", action="store_true", help="add explore.py's frames of TRAINDIR's model")
     p.add_argument("--dir-only", action="store_true")
     args = p.parse_args()
     os.environ.setdefault("DP_INTRA_OP_PARALLELISM_THREADS", "2")
@@ -70,15 +130,24 @@ def main():
     os.environ.setdefault("OMP_NUM_THREADS", os.environ["DP_INTRA_OP_PARALLELISM_THREADS"])
     pre = args.traindir.resolve()
     dense = {n: augment.fragment(n) for n in TRAIN}
+    weight = args.solute_weight if args.solute_weight > 1 else None  # None: the unweighted key
+    explored = None
+    if args.explore:
+        import explore
+        explored = {n: explore.fragment(n, pre) for n in TRAIN}
+    extra = ([weight] if weight else []) + ([sorted(d.name for d in explored.values()), EXPLORED_SHARE]
+                                            if explored else [])
     key = digest(pre.name, sorted(d.name for d in dense.values()), args.steps, args.max_minutes or None,
-                 START_LR, *code_files("finetune.py", "train.py", "augment.py", "dp_fast.py"))
+                 START_LR, *extra,
+                 *code_files("finetune.py", "train.py", "augment.py", "dp_fast.py", "explore.py"))
     if args.dir_only:
         out = stage_dir("finetune", key)
         if not (out / ".done").exists():
             sys.exit(f"no finished fine-tuning for these inputs ({out}): run scripts/validate train")
         print(out)
         return
-    print(cached("finetune", key, lambda d: finetune(d, pre, args.steps, dense, args.max_minutes)))
+    print(cached("finetune", key, lambda d: finetune(d, pre, args.steps, dense, args.max_minutes,
+                                                     args.solute_weight, explored)))
 
 
 if __name__ == "__main__":

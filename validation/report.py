@@ -49,6 +49,7 @@ def accuracy(train, out):
                 "energy_rmse_mev_per_atom": 1e3 * float(np.sqrt(np.mean((e[:, 1] - e[:, 0]) ** 2))),
                 "force_rmse_ev_per_A": float(np.sqrt(np.mean(df ** 2))),
                 "force_rms_reference_ev_per_A": float(np.sqrt(np.mean(f[:, :3] ** 2)))}
+            res[f"{split}/{tag}"].update(solute_split(train, split, f, len(e)))
             if split == "test" and tag == "model":
                 axes[0].plot(f[:, :3].ravel(), f[:, 3:].ravel(), ",", alpha=0.3)
                 axes[0].set(xlabel="force field force (eV/Å)", ylabel="model force (eV/Å)",
@@ -64,22 +65,50 @@ def accuracy(train, out):
     return res
 
 
+def solute_split(train, split, f, frames):
+    """Force RMSE of peptide atoms and of water + ions apart (dp test's rows: the systems of
+    data/<split> in sorted order, the same number of frames each)."""
+    import MDAnalysis as mda
+    names = sorted(p.name for p in (train / "data" / split).iterdir())
+    per = frames // len(names)
+    diff, ref, mask = [], [], []
+    row = 0
+    for n in names:
+        labelled = (train / "data" / split / n / "type.raw").resolve().parent.parent
+        u = mda.Universe(str(labelled / "label.tpr"))
+        solute = np.array([a.resname not in ("SOL", "NA", "CL") for a in u.atoms])
+        block = f[row:row + per * len(solute)]
+        row += per * len(solute)
+        diff.append(block[:, 3:] - block[:, :3])
+        ref.append(block[:, :3])
+        mask.append(np.tile(solute, per))
+    diff, ref, mask = np.concatenate(diff), np.concatenate(ref), np.concatenate(mask)
+    rmse = lambda a: float(np.sqrt(np.mean(a ** 2)))
+    return {"force_rmse_peptide_ev_per_A": rmse(diff[mask]), "force_rms_peptide_reference": rmse(ref[mask]),
+            "force_rmse_water_ions_ev_per_A": rmse(diff[~mask]), "force_rms_water_ions_reference": rmse(ref[~mask]),
+            "peptide_atom_fraction": float(mask.mean())}
+
+
 def learning_curve(train, out, res):
-    """Force RMSE over training; a fine-tuning directory (finetune.py) continues its first stage,
-    whose directory its data/ link points into."""
-    pre = (train / "data").resolve().parent
-    stages = [("sampled frames", pre), ("+ dense frames (fine-tuning)", train)] if pre != train else [("", train)]
-    fig, ax = plt.subplots(figsize=(6, 4))
+    """Force RMSE over every training stage: a fine-tuning directory (finetune.py) names the stage
+    it continued in its file init-from."""
+    stages = [train]
+    while (stages[0] / "init-from").exists():
+        stages.insert(0, Path((stages[0] / "init-from").read_text().strip()))
+    fig, ax = plt.subplots(figsize=(7, 4))
     offset = 0
-    for name, d in stages:
+    for k, d in enumerate(stages):
         lc = np.genfromtxt(d / "lcurve.out", names=True)
-        for k in ("rmse_f_val", "rmse_f_trn"):
-            ax.semilogy(offset + lc["step"], lc[k], lw=0.7, label=f"{k} {name}".strip())
+        for col, style in (("rmse_f_val", "-"), ("rmse_f_trn", ":")):
+            ax.semilogy(offset + lc["step"], lc[col], style, lw=0.7, color=f"C{k}",
+                        label=f"stage {k + 1} {col[7:]}")
         if (d / "timing.json").exists():
-            res[f"timing {name}".strip()] = json.loads((d / "timing.json").read_text())
+            res[f"timing stage {k + 1}"] = json.loads((d / "timing.json").read_text())
         offset += int(lc["step"][-1])
-    ax.set(xlabel="training step", ylabel="force RMSE (eV/Å), one frame per point")
-    ax.legend(fontsize=8)
+        ax.axvline(offset, color="grey", lw=0.5)
+    ax.set(xlabel="training step (stages 1: sampled, 2: + dense, 3: + peptide weighted)",
+           ylabel="force RMSE (eV/Å), one frame per point")
+    ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out / "learning_curve.png", dpi=110)
 

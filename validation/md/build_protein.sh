@@ -7,6 +7,8 @@
 # minimised and equilibrated at 300 K with the flexible reference force field (EQUIL_STEPS x 0.5 fs,
 # default 20000 = 10 ps).
 #   validation/md/build_protein.sh OUTDIR [DIST_nm=0.5] [SEQUENCE=GYDPETGTWG]   (inside scripts/env)
+# SEQUENCE cap-X builds a capped amino acid ACE-X-NME as the training data does (validation/data.py;
+# cap-A: the alanine dipeptide), extended.
 # Writes OUTDIR/{conf.gro (equilibrated), topol.top (classical), nn.top (all-NN), protein.ndx}.
 set -euo pipefail
 out=$1 dist=${2:-0.5} seq=${3:-GYDPETGTWG}
@@ -14,6 +16,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mkdir -p "$out" && cd "$out"
 run() { local log=$1; shift; "$@" > "$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }; }
 
+if [[ $seq == cap-* ]]; then
+  python3 -c "import sys; sys.path.insert(0, '$here'); import data; data.write_pdb('$seq', 'protein.pdb')"
+else
 python3 - "$seq" <<'PY'
 import sys
 import PeptideBuilder
@@ -33,6 +38,7 @@ io = PDBIO()
 io.set_structure(PeptideBuilder.make_structure_from_geos(geos))
 io.save("protein.pdb")
 PY
+fi
 run pdb2gmx.log gmx -quiet pdb2gmx -f protein.pdb -o protein.gro -p topol.top -ff amber99sb-ildn -water tip3p -ignh
 run editconf.log gmx -quiet editconf -f protein.gro -o boxed.gro -c -d "$dist" -bt dodecahedron
 run solvate.log gmx -quiet solvate -cp boxed.gro -cs spc216 -o solvated.gro -p topol.top
