@@ -49,7 +49,7 @@ def accuracy(train, out):
                 "energy_rmse_mev_per_atom": 1e3 * float(np.sqrt(np.mean((e[:, 1] - e[:, 0]) ** 2))),
                 "force_rmse_ev_per_A": float(np.sqrt(np.mean(df ** 2))),
                 "force_rms_reference_ev_per_A": float(np.sqrt(np.mean(f[:, :3] ** 2)))}
-            res[f"{split}/{tag}"].update(solute_split(train, split, f, len(e)))
+            res[f"{split}/{tag}"].update(solute_split(train, split, tag, f, len(e)))
             if split == "test" and tag == "model":
                 axes[0].plot(f[:, :3].ravel(), f[:, 3:].ravel(), ",", alpha=0.3)
                 axes[0].set(xlabel="force field force (eV/Å)", ylabel="model force (eV/Å)",
@@ -65,11 +65,13 @@ def accuracy(train, out):
     return res
 
 
-def solute_split(train, split, f, frames):
-    """Force RMSE of peptide atoms and of water + ions apart (dp test's rows: the systems of
-    data/<split> in sorted order, the same number of frames each)."""
+def solute_split(train, split, tag, f, frames):
+    """Force RMSE of peptide atoms and of water + ions apart (dp test's rows: the systems in the
+    order its log names them, the same number of frames each)."""
     import MDAnalysis as mda
-    names = sorted(p.name for p in (train / "data" / split).iterdir())
+    log = (train / f"{split}-{tag}.log").read_text()
+    names = [line.split("testing system :")[1].strip().split("/")[-1]
+             for line in log.splitlines() if "testing system :" in line]
     per = frames // len(names)
     diff, ref, mask = [], [], []
     row = 0
