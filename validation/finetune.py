@@ -23,9 +23,7 @@ directory with that file added (the cached label directories stay untouched).
 import argparse
 import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -101,18 +99,7 @@ def prepare(d, pre, steps, dense, weight, explored=None):
 
 def finetune(d, pre, steps, dense, max_minutes, weight, explored):
     prepare(d, pre, steps, dense, weight, explored)
-    t0 = time.time()
-    cmd = f"exec {train.TRAIN_CMD} --init-model {pre / 'model.ckpt.pt'}"
-    with open(d / "train.log", "w") as f:
-        p = subprocess.Popen(cmd, cwd=d, shell=True, stdout=f, stderr=subprocess.STDOUT)
-        try:
-            rc = p.wait(timeout=max_minutes * 60 if max_minutes else None)
-        except subprocess.TimeoutExpired:  # the wall-time budget: keep the latest checkpoint
-            p.terminate()
-            rc = 0 if p.wait() and (d / "checkpoint").exists() else p.returncode
-    if rc:
-        raise RuntimeError(f"dp train --init-model failed, see {d / 'train.log'}")
-    train.finish(d, steps, time.time() - t0)
+    train.run_stage(d, f" --init-model {pre / 'model.ckpt.pt'}", steps, max_minutes)
 
 
 def main():

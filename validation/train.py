@@ -50,17 +50,23 @@ def sh(cmd, d, log):
 
 def train(d, steps, labels, max_minutes):
     prepare(d, steps, labels)
+    run_stage(d, "", steps, max_minutes)
+
+
+def run_stage(d, extra_args, steps, max_minutes):
+    """dp train (TRAIN_CMD + extra_args) in d, log train.log, within the wall-time budget (at the
+    budget it is stopped and its latest checkpoint kept), then finish()."""
     t0 = time.time()
     with open(d / "train.log", "w") as f:
-        p = subprocess.Popen(f"exec {TRAIN_CMD}", cwd=d, shell=True,
+        p = subprocess.Popen(f"exec {TRAIN_CMD}{extra_args}", cwd=d, shell=True,
                              stdout=f, stderr=subprocess.STDOUT)
         try:
             rc = p.wait(timeout=max_minutes * 60 if max_minutes else None)
-        except subprocess.TimeoutExpired:  # the wall-time budget: keep the latest checkpoint
+        except subprocess.TimeoutExpired:
             p.terminate()
             rc = 0 if p.wait() and (d / "checkpoint").exists() else p.returncode
     if rc:
-        raise RuntimeError(f"dp train failed, see {d / 'train.log'}")
+        raise RuntimeError(f"dp train{extra_args} failed, see {d / 'train.log'}")
     finish(d, steps, time.time() - t0)
 
 
