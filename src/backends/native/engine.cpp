@@ -376,16 +376,16 @@ private:
         w.g.resize(static_cast<std::size_t>(rows) * d_.ng);
         w.rowBias.resize(static_cast<std::size_t>(rows));
         if (d_.strip) w.gs.resize(static_cast<std::size_t>(rows) * d_.ng);
-        for (int k = 0; k < rows; ++k)
-        {
-            fillInput(w.input.data() + static_cast<std::size_t>(k) * embedIn_, w.slots[k].rn[0], ti, w.slots[k].type);
-            w.rowBias[k] = typeBias(ti, w.slots[k].type);
-        }
         w.tabulated = rowsTabulated(w);
         if (w.tabulated)
         {
             w.tableG.resize(static_cast<std::size_t>(rows) * d_.ng);
             w.tableSlope.resize(static_cast<std::size_t>(rows) * d_.ng);
+        }
+        for (int k = 0; k < rows && !w.tabulated; ++k) // the nets' inputs; tables need only rn[0]
+        {
+            fillInput(w.input.data() + static_cast<std::size_t>(k) * embedIn_, w.slots[k].rn[0], ti, w.slots[k].type);
+            w.rowBias[k] = typeBias(ti, w.slots[k].type);
         }
         forEachRun(ti, w, [&](const NetT<T>& net, int begin, int end) {
             const T* g = w.tabulated
