@@ -1,7 +1,7 @@
 """Later training stages: a trained model continues on the sampled plus the dense frames.
 
   python3 validation/finetune.py TRAINDIR [--steps N] [--max-minutes M] [--solute-weight W]
-                                 [--dir-only]                       (inside scripts/env)
+                                 [--explore] [--shells] [--dir-only]      (inside scripts/env)
 
 TRAINDIR is a finished train stage (train.py) or fine-tuning stage (this script). Its last
 checkpoint is the starting point (`dp --pt train --init-model`: weights and statistics kept, a new
@@ -12,6 +12,9 @@ the dense stage, steps, weight, code); the file init-from names TRAINDIR.
 
 --explore: also the frames explore.py labelled along TRAINDIR's own NN MD (where that model
 went wrong), drawn for EXPLORED_SHARE of the training batches (there are few of them).
+
+--shells: also shells.py's frames (each peptide with only its first water shell, relabelled), drawn
+for SHELL_SHARE of the batches: peptide-rich batches (15-25 % peptide atoms, not 2-5 %).
 
 --solute-weight W > 1: the peptide's atoms count W times in the force loss. A fragment is 2-5 %
 solute and 95 % water, so an unweighted loss learns water (held-out force RMSE 0.14 eV/A) and
@@ -35,6 +38,7 @@ import train  # noqa: E402
 
 START_LR = 1e-3
 EXPLORED_SHARE = 0.3
+SHELL_SHARE = 0.4
 
 
 def solute_mask(labelled):
@@ -61,7 +65,7 @@ def link_system(src, dst, weight):
     np.save(dst / "set.000/atom_pref.npy", np.tile(pref, (frames, 1)))
 
 
-def prepare(d, pre, steps, dense, weight, explored=None):
+def prepare(d, pre, steps, dense, weight, explored=None, shells=None):
     conf = json.loads((pre / "input.json").read_text())
     base = pre
     while (base / "init-from").exists():  # the train stage holds the labelled fragments
@@ -78,15 +82,22 @@ def prepare(d, pre, steps, dense, weight, explored=None):
     for n in names:
         link_system(dense[n], d / "dense" / n, weight)
     systems = [f"data/train/{n}" for n in TRAIN] + [f"dense/{n}" for n in names]
-    if explored:
-        (d / "explored").mkdir()
-        kept = [n for n in TRAIN if len(np.load(explored[n] / "deepmd/set.000/energy.npy"))]
+    groups = [(len(systems), 1.0)]
+    for kind, dirs, share in (("explored", explored, EXPLORED_SHARE), ("shells", shells, SHELL_SHARE)):
+        if not dirs:
+            continue
+        (d / kind).mkdir()
+        kept = [n for n in TRAIN if n in dirs and len(np.load(dirs[n] / "deepmd/set.000/energy.npy"))]
         for n in kept:
-            link_system(explored[n], d / "explored" / n, weight)
-        first = len(systems)
-        systems += [f"explored/{n}" for n in kept]
-        conf["training"]["training_data"]["auto_prob"] = (
-            f"prob_sys_size;0:{first}:{1 - EXPLORED_SHARE};{first}:{len(systems)}:{EXPLORED_SHARE}")
+            link_system(dirs[n], d / kind / n, weight)
+        systems += [f"{kind}/{n}" for n in kept]
+        groups.append((len(systems), share))
+    if len(groups) > 1:  # the sampled and dense frames get what the extra kinds leave
+        rest = 1.0 - sum(share for _, share in groups[1:])
+        bounds = [0] + [end for end, _ in groups]
+        shares = [rest] + [share for _, share in groups[1:]]
+        conf["training"]["training_data"]["auto_prob"] = "prob_sys_size;" + ";".join(
+            f"{a}:{b}:{w}" for a, b, w in zip(bounds, bounds[1:], shares))
     conf["training"]["training_data"]["systems"] = systems
     if weight > 1:
         loss = conf["loss"]
@@ -97,8 +108,8 @@ def prepare(d, pre, steps, dense, weight, explored=None):
     (d / "input.json").write_text(json.dumps(conf, indent=2) + "\n")
 
 
-def finetune(d, pre, steps, dense, max_minutes, weight, explored):
-    prepare(d, pre, steps, dense, weight, explored)
+def finetune(d, pre, steps, dense, max_minutes, weight, explored, shells):
+    prepare(d, pre, steps, dense, weight, explored, shells)
     train.run_stage(d, f" --init-model {pre / 'model.ckpt.pt'}", steps, max_minutes)
 
 
@@ -109,6 +120,7 @@ def main():
     p.add_argument("--max-minutes", type=float, default=0)
     p.add_argument("--solute-weight", type=float, default=1.0)
     p.add_argument("--explore", action="store_true", help="add explore.py's frames of TRAINDIR's model")
+    p.add_argument("--shells", action="store_true", help="add shells.py's peptide-rich frames")
     p.add_argument("--dir-only", action="store_true")
     args = p.parse_args()
     os.environ.setdefault("DP_INTRA_OP_PARALLELISM_THREADS", "2")
@@ -122,8 +134,13 @@ def main():
     if args.explore:
         import explore
         explored = {n: explore.fragment(n, pre) for n in TRAIN}
+    shells = None
+    if args.shells:
+        import shells as shells_stage
+        shells = {n: shells_stage.fragment(n) for n in shells_stage.PEPTIDES}
     extra = ([weight] if weight else []) + ([sorted(d.name for d in explored.values()), EXPLORED_SHARE]
                                             if explored else [])
+    extra += [sorted(d.name for d in shells.values()), SHELL_SHARE] if shells else []
     key = digest(pre.name, sorted(d.name for d in dense.values()), args.steps, args.max_minutes or None,
                  START_LR, *extra,
                  *code_files("finetune.py", "train.py", "augment.py", "dp_fast.py", "explore.py"))
@@ -134,7 +151,7 @@ def main():
         print(out)
         return
     print(cached("finetune", key, lambda d: finetune(d, pre, args.steps, dense, args.max_minutes,
-                                                     args.solute_weight, explored)))
+                                                     args.solute_weight, explored, shells)))
 
 
 if __name__ == "__main__":
