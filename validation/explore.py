@@ -1,12 +1,13 @@
 """Exploration (one round of concurrent learning, as DP-GEN): the model's own MD, labelled.
 
-  python3 validation/explore.py MODELDIR [--jobs N]     (inside scripts/env; prints the dirs)
+  python3 validation/explore.py MODELDIR [--steps N] [--jobs N]   (inside scripts/env; prints the dirs)
 
 A model only knows the configurations it was trained on; outside them its energy can fall
 where the force field's rises, and NN MD runs into such holes (here: a foreign water H at
 1.0 A from an oxygen within 0.2 ps). For every training fragment, MODELDIR's model (model.pth,
 converted to .dp, native engine) runs all-NN NVE from the fragment's 300 K sample (its last
-frame, velocities included): STEPS steps of 0.5 fs, positions every NSTXOUT steps, through the
+frame, velocities included): STEPS steps of 0.5 fs (--steps: more for a better model, whose
+runs fail later), positions every NSTXOUT steps, through the
 plugin on one rank; a run that fails keeps the frames written until then. Every frame is
 relabelled by the reference (gmx_d -rerun, as data.py) and frames with a force above
 augment.MAX_FORCE (the run already exploded) are dropped. The frames are where the model went
@@ -48,11 +49,11 @@ def fragment_system(name, d):
     return labels, sysdir
 
 
-def explore(name, model, d):
+def explore(name, model, steps, d):
     labels, sysdir = fragment_system(name, d)
     md = d / "md"
     # run.sh stops at a failed mdrun (an exploded run): the frames written so far are kept.
-    subprocess.run(["bash", str(HERE / "md/run.sh"), str(md), str(sysdir), "nn", "nve", "0.0005", str(STEPS),
+    subprocess.run(["bash", str(HERE / "md/run.sh"), str(md), str(sysdir), "nn", "nve", "0.0005", str(steps),
                     "1", str(model), str(NSTXOUT)], env={**os.environ, "TABULATE": "yes"},
                    stdout=open(d / "run.log", "w"), stderr=subprocess.STDOUT)
     for f in ("label.tpr", "types.dat"):
@@ -74,22 +75,23 @@ def model_dp(modeldir):
     return dp
 
 
-def fragment(name, modeldir):
+def fragment(name, modeldir, steps=STEPS):
     model = model_dp(modeldir)
-    key = digest(name, modeldir / "model.pth", STEPS, NSTXOUT, augment.MAX_FORCE,
+    key = digest(name, modeldir / "model.pth", steps, NSTXOUT, augment.MAX_FORCE,
                  *code_files("explore.py", "augment.py", "data.py", "md/run.sh"))
-    return cached("explore", f"{name}-{key}", lambda d: explore(name, model, d))
+    return cached("explore", f"{name}-{key}", lambda d: explore(name, model, steps, d))
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("modeldir", type=Path)
+    p.add_argument("--steps", type=int, default=STEPS)
     p.add_argument("--jobs", type=int, default=2)
     args = p.parse_args()
     modeldir = args.modeldir.resolve()
     model_dp(modeldir)
     with cf.ThreadPoolExecutor(args.jobs) as pool:
-        dirs = dict(zip(TRAIN, pool.map(lambda n: fragment(n, modeldir), TRAIN)))
+        dirs = dict(zip(TRAIN, pool.map(lambda n: fragment(n, modeldir, args.steps), TRAIN)))
     for n, d in dirs.items():
         f = np.load(d / "deepmd/set.000/force.npy")
         print(f"{n + '-explored':18s} {len(f):4d} frames kept  {d / 'deepmd'}")

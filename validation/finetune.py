@@ -11,7 +11,9 @@ compress and dp test as train.py. Cached under validation/finetune/<key> (key: T
 the dense stage, steps, weight, code); the file init-from names TRAINDIR.
 
 --explore: also the frames explore.py labelled along TRAINDIR's own NN MD (where that model
-went wrong), drawn for EXPLORED_SHARE of the training batches (there are few of them).
+went wrong; --explore-steps long runs), drawn for EXPLORED_SHARE of the training batches (there
+are few of them). --keep-explored: the explored frames TRAINDIR trained on stay in as well (the
+holes an earlier model found must not reopen).
 
 --shells: also shells.py's frames (each peptide with only its first water shell, relabelled), drawn
 for SHELL_SHARE of the batches: peptide-rich batches (15-25 % peptide atoms, not 2-5 %).
@@ -87,7 +89,8 @@ def prepare(d, pre, steps, dense, weight, explored=None, shells=None):
         if not dirs:
             continue
         (d / kind).mkdir()
-        kept = [n for n in TRAIN if n in dirs and len(np.load(dirs[n] / "deepmd/set.000/energy.npy"))]
+        kept = [n for n in dirs if n.split("@")[0] in TRAIN
+                and len(np.load(dirs[n] / "deepmd/set.000/energy.npy"))]
         for n in kept:
             link_system(dirs[n], d / kind / n, weight)
         systems += [f"{kind}/{n}" for n in kept]
@@ -108,6 +111,17 @@ def prepare(d, pre, steps, dense, weight, explored=None, shells=None):
     (d / "input.json").write_text(json.dumps(conf, indent=2) + "\n")
 
 
+def explored_frames(pre, steps, keep):
+    """Label -> explored directory: pre's model's own runs (label: the fragment), and with keep
+    those pre trained on (its explored/ links; label fragment@k)."""
+    import explore
+    frames = {n: explore.fragment(n, pre, steps) for n in TRAIN}
+    if keep:
+        for k, link in enumerate(sorted((pre / "explored").iterdir())):
+            frames[f"{link.name.split('@')[0]}@{k}"] = link.resolve().parent
+    return frames
+
+
 def finetune(d, pre, steps, dense, max_minutes, weight, explored, shells):
     prepare(d, pre, steps, dense, weight, explored, shells)
     train.run_stage(d, f" --init-model {pre / 'model.ckpt.pt'}", steps, max_minutes)
@@ -120,6 +134,8 @@ def main():
     p.add_argument("--max-minutes", type=float, default=0)
     p.add_argument("--solute-weight", type=float, default=1.0)
     p.add_argument("--explore", action="store_true", help="add explore.py's frames of TRAINDIR's model")
+    p.add_argument("--explore-steps", type=int, default=400, help="explore.py --steps of the frames")
+    p.add_argument("--keep-explored", action="store_true", help="also TRAINDIR's own explored frames")
     p.add_argument("--shells", action="store_true", help="add shells.py's peptide-rich frames")
     p.add_argument("--dir-only", action="store_true")
     args = p.parse_args()
@@ -132,8 +148,7 @@ def main():
     weight = args.solute_weight if args.solute_weight > 1 else None  # None: the unweighted key
     explored = None
     if args.explore:
-        import explore
-        explored = {n: explore.fragment(n, pre) for n in TRAIN}
+        explored = explored_frames(pre, args.explore_steps, args.keep_explored)
     shells = None
     if args.shells:
         import shells as shells_stage
