@@ -108,8 +108,9 @@ def learning_curve(train, out, res):
             res[f"timing stage {k + 1}"] = json.loads((d / "timing.json").read_text())
         offset += int(lc["step"][-1])
         ax.axvline(offset, color="grey", lw=0.5)
-    ax.set(xlabel="training step (stages 1: sampled, 2: + dense, 3: + explored frames)",
-           ylabel="force RMSE (eV/Å), one frame per point")
+    ax.set(xlabel="training step (stages: 1 sampled, 2 + dense, 3 + explored, 4 + shells, "
+                  "5 + longer exploration)",
+           ylabel="force RMSE (eV/Å), held-out full frames: one per point")
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out / "learning_curve.png", dpi=110)

@@ -5,6 +5,8 @@
 #   NVE at 0.5 fs and 1 fs (NVE_PS each, default 5 ps), NVT at 1 fs (NVT_PS, default 20 ps),
 #   and 100 NN steps at 0.5 fs on 1 and on 2 ranks with positions every step (ranks1/, ranks2/).
 #   validation/md/all.sh OUTDIR        (inside scripts/env; MODEL=... overrides the model)
+# SYSTEM=chignolin (default; OUTDIR/protein) or dipeptide (ACE-ALA-NME, a training fragment's
+# molecule, in 0.7 nm of water; OUTDIR/dipeptide).
 # With TRAIN_DIR set (the train stage), first the candidates' speed (speed.sh, into OUTDIR/speed).
 # A run whose run.json exists is not repeated.
 set -euo pipefail
@@ -13,8 +15,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 model=${MODEL:-$here/../model/dpa1-protein.dp}
 nve_ps=${NVE_PS:-5} nvt_ps=${NVT_PS:-20}
 export TABULATE=${TABULATE:-yes}
-sys=$out/protein
-[ -f "$sys/conf.gro" ] || bash "$here/build_protein.sh" "$sys"
+case ${SYSTEM:-chignolin} in
+  chignolin) sys=$out/protein build=() ;;
+  dipeptide) sys=$out/dipeptide build=(0.7 cap-A) ;;
+  *) echo "SYSTEM: chignolin or dipeptide, not '$SYSTEM'" >&2; exit 1 ;;
+esac
+[ -f "$sys/conf.gro" ] || bash "$here/build_protein.sh" "$sys" "${build[@]}"
 [ -z "${TRAIN_DIR:-}" ] || bash "$here/speed.sh" "$out/speed" "$sys" "$TRAIN_DIR"
 steps() { python3 -c "print(round($1 / $2))"; }
 once() { [ -f "$out/md/$1/run.json" ] || bash "$here/run.sh" "$out/md/$1" "$sys" "${@:2}"; }
