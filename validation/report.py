@@ -110,7 +110,7 @@ def learning_curve(train, out, res):
         ax.axvline(offset, color="grey", lw=0.5)
     ax.set(xlabel="training step (stages: 1 sampled, 2 + dense, 3 + explored, 4 + shells, "
                   "5 + longer exploration)",
-           ylabel="force RMSE (eV/Å), held-out full frames: one per point")
+           ylabel="force RMSE (eV/Å), one frame each")
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out / "learning_curve.png", dpi=110)
