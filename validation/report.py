@@ -109,7 +109,7 @@ def learning_curve(train, out, res):
         offset += int(lc["step"][-1])
         ax.axvline(offset, color="grey", lw=0.5)
     ax.set(xlabel="training step (stages: 1 sampled, 2 + dense, 3 + explored, 4 + shells, "
-                  "5 + longer exploration)",
+                  "5-6 + longer exploration)",
            ylabel="force RMSE (eV/Å), one frame each")
     ax.legend(fontsize=7)
     fig.tight_layout()

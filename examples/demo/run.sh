@@ -1,82 +1,54 @@
 #!/usr/bin/env bash
-# The main job (scripts/demo runs it inside the environment): an all-NN water box simulated by
-# an unmodified GROMACS 2025 (gmx_mpi) on 2 MPI ranks, every force from a DeePMD-kit DPA-1 model
-# through our plugin, with GROMACS's domain decomposition and ours both on.
+# The main job (scripts/demo runs it inside the environment): the alanine dipeptide
+# (ACE-ALA-NME) in water (736 atoms), simulated by an unmodified GROMACS 2025 (gmx_mpi) on 2 MPI
+# ranks with every force from the DPA-1 model trained on the AMBER99SB-ILDN/TIP3P force field
+# (validation/README.md), through our plugin: NVT at 300 K with a 1 fs step, GROMACS's domain
+# decomposition and ours both on. (The model holds this system for 20 ps; chignolin not yet.)
 #   examples/demo/run.sh OUTDIR
-# Settings: DEEPMD_GROMACS_DEMO_STEPS (100), DEEPMD_GROMACS_DEMO_BOX (1.8 nm),
-# DEEPMD_GROMACS_DEMO_MODEL (dpa1-small), DEEPMD_GROMACS_DEMO_RANKS (2; DeePMD-kit threads per
-# rank = cores / ranks).
-# Prints GROMACS's performance, the plugin's per-step time split, and the energies with the NN
-# energy added (GROMACS itself does not include it).
-# The example model has random weights and no short-range repulsion: free atoms fall into its
-# wells and heat fast, which a 0.5 fs step cannot follow (tests/gromacs/plugin_nve.py measured
-# the dt^2 error), so the demo steps 0.1 fs with a v-rescale thermostat. The numbers show the
-# machinery, not water's physics; a trained model runs at the usual 0.5-1 fs.
+# Settings: DEEPMD_GROMACS_DEMO_STEPS (2000 = 2 ps), DEEPMD_GROMACS_DEMO_MODEL (the committed
+# validation/model/dpa1-protein.dp, run by our native engine with tabulated embeddings; a .pth
+# runs through DeePMD-kit, ~8x slower).
+# Prints GROMACS's performance, the plugin's per-step time split, the temperature, and the NN
+# energy next to GROMACS's energies (GROMACS itself does not include a plugin's energy).
 set -euo pipefail
 out=${1:?usage: $0 OUTDIR}
-steps=${DEEPMD_GROMACS_DEMO_STEPS:-100} box=${DEEPMD_GROMACS_DEMO_BOX:-1.8}
-model=${DEEPMD_GROMACS_DEMO_MODEL:-$DEEPMD_GROMACS_MODELS/dpa1-small.pth}
-ranks=${DEEPMD_GROMACS_DEMO_RANKS:-2}
-threads=$(( $(nproc) / ranks )); [ "$threads" -ge 1 ] || threads=1
-dd=(-dd "$ranks" 1 1 -npme 0); [ "$ranks" -gt 1 ] || dd=()
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+steps=${DEEPMD_GROMACS_DEMO_STEPS:-2000}
+model=${DEEPMD_GROMACS_DEMO_MODEL:-$repo/validation/model/dpa1-protein.dp}
+case $model in *.dp) export TABULATE=yes ;; *) export TABULATE=no ;; esac  # validation/md/run.sh
 mkdir -p "$out" && cd "$out"
 
-echo "== system: all-NN water box ($box nm), examples/systems/water.sh"
-bash "$here/../systems/water.sh" "$PWD" "$box"
-natoms=$(sed -n 2p conf.gro | tr -d ' ')
-deepmd-gromacs types -s nn.tpr -o types.dat 2>&1 | grep -v '^Reading file' || true
-
+echo "== system: alanine dipeptide in TIP3P water (0.7 nm), validation/md/build_protein.sh"
+[ -f system/conf.gro ] || bash "$repo/validation/md/build_protein.sh" system 0.7 cap-A
 echo "== model"
 deepmd-gromacs check-model "$model" 2>&1 | grep -v '^load model'
 
-# NVT: the all-NN md.mdp of water.sh plus a thermostat and output every 10 steps.
-{ grep -v -E '^(dt|nsteps|tcoupl|nstcalcenergy|nstenergy|nstlog)' md.mdp
-  cat <<MDP
-dt                      = 0.0001
-nsteps                  = $steps
-nstcalcenergy           = 10
-nstenergy               = 10
-nstlog                  = 50
-tcoupl                  = v-rescale
-tc-grps                 = System
-tau-t                   = 0.05
-ref-t                   = 300
-MDP
-} > demo.mdp
-gmx -quiet grompp -f demo.mdp -c conf.gro -p nn.top -o demo.tpr -maxwarn 5 > grompp.log 2>&1 \
-  || { cat grompp.log >&2; exit 1; }
+rm -rf run
+echo "== gmx_mpi mdrun: 2 MPI ranks x 1 thread, all atoms NN, NVT 300 K, dt 1 fs, $steps steps"
+bash "$repo/validation/md/run.sh" run system nn nvt 0.001 "$steps" 2 "$model"
+sed -n '/deepmd-gromacs summary/,/owned+ghost/p' run/mdrun.out
 
-# The plugin configuration (every key: docs/plugin.md).
-cat > deepmd.dat <<DAT
-# deepmd-gromacs plugin configuration for the demo
-model           = $model
-types           = types.dat
-energy_file     = nn-energy.xvg
-energy_interval = 10
-log_file        = deepmd-gromacs.log
-decomposition   = rcb
-omp_threads     = $threads
-DAT
+echo "== temperature and energies (kJ/mol): GROMACS's terms with the NN energy (deepmd-gromacs energy)"
+python3 - run <<'PY'
+import json
+import sys
+from pathlib import Path
 
-echo "== gmx_mpi mdrun: $ranks MPI rank(s) x $threads DeePMD-kit thread(s), $natoms atoms, $steps steps, plugin $(deepmd-gromacs plugin-path)"
-export PLUMED_KERNEL=$(deepmd-gromacs plugin-path)
-start=$(date +%s.%N)
-mpirun -np "$ranks" gmx_mpi -quiet mdrun -s demo.tpr -deffnm demo -plumed deepmd.dat "${dd[@]}" -ntomp 1 \
-  > mdrun.out 2>&1 || { tail -40 mdrun.out >&2; exit 1; }
-wall=$(python3 -c "import time; print('%.1f' % (time.time() - $start))")
-[ "$ranks" -eq 1 ] || grep -q "Domain decomposition grid $ranks x 1 x 1" demo.log
-echo "GROMACS: $(grep -E '^Performance:' demo.log | awk '{print $2" ns/day, "$3" hour/ns"}') ($wall s wall incl. start-up)"
-sed -n '/deepmd-gromacs summary/,/owned+ghost/p' mdrun.out
-
-echo "== energies (kJ/mol): GROMACS's terms plus the NN energy (deepmd-gromacs energy)"
-printf 'Potential\nKinetic-En.\nTotal-Energy\nConserved-En.\nTemperature\n\n' \
-  | gmx -quiet energy -f demo.edr -o gmx-energy.xvg > energy.log 2>&1
-deepmd-gromacs energy --nn nn-energy.xvg --gmx gmx-energy.xvg -o total.xvg --atoms "$natoms"
-python3 - <<'PY'
-rows = [l.split() for l in open("total.xvg") if l[0] not in "#@"]
-for label, r in (("first", rows[0]), ("last", rows[-1])):
-    print(f"{label} frame t={float(r[0]):.3f} ps: NN {float(r[1]):.2f}, kinetic {float(r[4]):.2f}, "
-          f"total+NN {float(r[5]):.2f}, conserved+NN {float(r[6]):.2f}")
+d = Path(sys.argv[1])
+rows = lambda f: [[float(x) for x in l.split()] for l in open(d / f) if l[0] not in "#@"]
+gmx, total = rows("gmx-energy.xvg"), rows("total.xvg")  # gmx: t Pot Kin Tot Cons T
+run = json.loads((d / "run.json").read_text())
+temps = [r[5] for r in gmx]
+print(f"{run['natoms']} atoms, {run['nsteps']} steps on {run['ranks']} ranks: "
+      f"{run['ns_per_day']} ns/day ({run['wall_s']} s wall incl. start-up)")
+print(f"temperature: start {temps[0]:.0f} K, mean of the second half "
+      f"{sum(temps[len(temps) // 2:]) / (len(temps) - len(temps) // 2):.1f} K, end {temps[-1]:.0f} K")
+print(f"{'t (ps)':>7} {'NN energy':>12} {'GROMACS pot.':>12} {'kinetic':>10} {'total + NN':>12} "
+      f"{'conserved + NN':>15} {'T (K)':>6}")
+picks = sorted({*range(0, len(total), max(1, len(total) // 5)), len(total) - 1})
+for i in picks:
+    g, t = gmx[i], total[i]
+    print(f"{t[0]:7.3f} {t[1]:12.1f} {t[2]:12.1f} {t[4]:10.1f} {t[5]:12.1f} {t[6]:15.1f} {g[5]:6.1f}")
 PY
-echo "outputs in $PWD: demo.log (GROMACS), deepmd-gromacs.log (plugin), nn-energy.xvg, total.xvg, demo.trr/.xtc"
+echo "outputs in $PWD/run: md.log (GROMACS), deepmd-gromacs.log (plugin), nn-energy.xvg, total.xvg, md.xtc"
