@@ -1,7 +1,7 @@
 """Later training stages: a trained model continues on the sampled plus the dense frames.
 
   python3 validation/finetune.py TRAINDIR [--steps N] [--max-minutes M] [--solute-weight W]
-                                 [--explore] [--shells] [--dir-only]      (inside scripts/env)
+                                 [--explore] [--protein] [--shells] [--dir-only]  (inside scripts/env)
 
 TRAINDIR is a finished train stage (train.py) or fine-tuning stage (this script). Its last
 checkpoint is the starting point (`dp --pt train --init-model`: weights and statistics kept, a new
@@ -13,7 +13,11 @@ the dense stage, steps, weight, code); the file init-from names TRAINDIR.
 --explore: also the frames explore.py labelled along TRAINDIR's own NN MD (where that model
 went wrong; --explore-steps long runs), drawn for EXPLORED_SHARE of the training batches (there
 are few of them). --keep-explored: the explored frames TRAINDIR trained on stay in as well (the
-holes an earlier model found must not reopen).
+holes an earlier model found must not reopen), with or without --explore.
+
+--protein: also explore.py --protein's frames of TRAINDIR's model on the validation mini-protein
+(DP-GEN's exploration of the target system; --explore-steps long runs), drawn for PROTEIN_SHARE of
+the batches; with --keep-explored those TRAINDIR trained on stay in as well.
 
 --shells: also shells.py's frames (each peptide with only its first water shell, relabelled), drawn
 for SHELL_SHARE of the batches: peptide-rich batches (15-25 % peptide atoms, not 2-5 %).
@@ -41,6 +45,7 @@ import train  # noqa: E402
 START_LR = 1e-3
 EXPLORED_SHARE = 0.3
 SHELL_SHARE = 0.4
+PROTEIN_SHARE = 0.15
 
 
 def solute_mask(labelled):
@@ -67,7 +72,7 @@ def link_system(src, dst, weight):
     np.save(dst / "set.000/atom_pref.npy", np.tile(pref, (frames, 1)))
 
 
-def prepare(d, pre, steps, dense, weight, explored=None, shells=None):
+def prepare(d, pre, steps, dense, weight, explored=None, shells=None, protein=None):
     conf = json.loads((pre / "input.json").read_text())
     base = pre
     while (base / "init-from").exists():  # the train stage holds the labelled fragments
@@ -85,11 +90,12 @@ def prepare(d, pre, steps, dense, weight, explored=None, shells=None):
         link_system(dense[n], d / "dense" / n, weight)
     systems = [f"data/train/{n}" for n in TRAIN] + [f"dense/{n}" for n in names]
     groups = [(len(systems), 1.0)]
-    for kind, dirs, share in (("explored", explored, EXPLORED_SHARE), ("shells", shells, SHELL_SHARE)):
+    for kind, dirs, share in (("explored", explored, EXPLORED_SHARE), ("shells", shells, SHELL_SHARE),
+                              ("protein", protein, PROTEIN_SHARE)):
         if not dirs:
             continue
         (d / kind).mkdir()
-        kept = [n for n in dirs if n.split("@")[0] in TRAIN
+        kept = [n for n in dirs if (kind == "protein" or n.split("@")[0] in TRAIN)
                 and len(np.load(dirs[n] / "deepmd/set.000/energy.npy"))]
         for n in kept:
             link_system(dirs[n], d / kind / n, weight)
@@ -111,19 +117,24 @@ def prepare(d, pre, steps, dense, weight, explored=None, shells=None):
     (d / "input.json").write_text(json.dumps(conf, indent=2) + "\n")
 
 
-def explored_frames(pre, steps, keep):
-    """Label -> explored directory: pre's model's own runs (label: the fragment), and with keep
-    those pre trained on (its explored/ links; label fragment@k)."""
+def explored_frames(pre, steps, new, keep, kind="explored"):
+    """Label -> explored directory: with new, pre's model's own runs (label: the fragment, or
+    chignolin for kind protein); with keep, those pre trained on (its kind/ links; name@k).
+    None if neither gives any."""
     import explore
-    frames = {n: explore.fragment(n, pre, steps) for n in TRAIN}
-    if keep:
-        for k, link in enumerate(sorted((pre / "explored").iterdir())):
+    frames = {}
+    if new and kind == "protein":
+        frames["chignolin"] = explore.protein(pre, steps)
+    elif new:
+        frames = {n: explore.fragment(n, pre, steps) for n in TRAIN}
+    if keep and (pre / kind).is_dir():
+        for k, link in enumerate(sorted((pre / kind).iterdir())):
             frames[f"{link.name.split('@')[0]}@{k}"] = link.resolve().parent
-    return frames
+    return frames or None
 
 
-def finetune(d, pre, steps, dense, max_minutes, weight, explored, shells):
-    prepare(d, pre, steps, dense, weight, explored, shells)
+def finetune(d, pre, steps, dense, max_minutes, weight, explored, shells, protein):
+    prepare(d, pre, steps, dense, weight, explored, shells, protein)
     train.run_stage(d, f" --init-model {pre / 'model.ckpt.pt'}", steps, max_minutes)
 
 
@@ -137,6 +148,7 @@ def main():
     p.add_argument("--explore-steps", type=int, default=400, help="explore.py --steps of the frames")
     p.add_argument("--keep-explored", action="store_true", help="also TRAINDIR's own explored frames")
     p.add_argument("--shells", action="store_true", help="add shells.py's peptide-rich frames")
+    p.add_argument("--protein", action="store_true", help="add explore.py's frames of the mini-protein")
     p.add_argument("--dir-only", action="store_true")
     args = p.parse_args()
     os.environ.setdefault("DP_INTRA_OP_PARALLELISM_THREADS", "2")
@@ -146,9 +158,8 @@ def main():
     pre = args.traindir.resolve()
     dense = {n: augment.fragment(n) for n in TRAIN}
     weight = args.solute_weight if args.solute_weight > 1 else None  # None: the unweighted key
-    explored = None
-    if args.explore:
-        explored = explored_frames(pre, args.explore_steps, args.keep_explored)
+    explored = explored_frames(pre, args.explore_steps, args.explore, args.keep_explored)
+    protein = explored_frames(pre, args.explore_steps, args.protein, args.keep_explored, "protein")
     shells = None
     if args.shells:
         import shells as shells_stage
@@ -156,6 +167,7 @@ def main():
     extra = ([weight] if weight else []) + ([sorted(d.name for d in explored.values()), EXPLORED_SHARE]
                                             if explored else [])
     extra += [sorted(d.name for d in shells.values()), SHELL_SHARE] if shells else []
+    extra += [sorted(d.name for d in protein.values()), PROTEIN_SHARE] if protein else []
     key = digest(pre.name, sorted(d.name for d in dense.values()), args.steps, args.max_minutes or None,
                  START_LR, *extra,
                  *code_files("finetune.py", "train.py", "augment.py", "dp_fast.py", "explore.py"))
@@ -166,7 +178,7 @@ def main():
         print(out)
         return
     print(cached("finetune", key, lambda d: finetune(d, pre, args.steps, dense, args.max_minutes,
-                                                     args.solute_weight, explored, shells)))
+                                                     args.solute_weight, explored, shells, protein)))
 
 
 if __name__ == "__main__":
