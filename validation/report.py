@@ -108,8 +108,10 @@ def learning_curve(train, out, res):
             res[f"timing stage {k + 1}"] = json.loads((d / "timing.json").read_text())
         offset += int(lc["step"][-1])
         ax.axvline(offset, color="grey", lw=0.5)
-    ax.set(xlabel="training step (stages: 1 sampled, 2 + dense, 3 + explored, 4 + shells, "
-                  "5-6 + longer exploration)",
+    kinds = "1 sampled, 2 + dense, 3 + explored, 4 + shells, 5-6 + longer exploration"
+    if len(stages) > 6:  # scripts/validate's VALIDATE_PROTEIN_ROUND stage
+        kinds += ", 7 + chignolin's own MD"
+    ax.set(xlabel=f"training step (stages: {kinds})",
            ylabel="force RMSE (eV/Å), one frame each")
     ax.legend(fontsize=7)
     fig.tight_layout()
