@@ -1,7 +1,8 @@
 """Later training stages: a trained model continues on the sampled plus the dense frames.
 
   python3 validation/finetune.py TRAINDIR [--steps N] [--max-minutes M] [--solute-weight W]
-                                 [--explore] [--protein] [--shells] [--dir-only]  (inside scripts/env)
+                                 [--explore] [--protein] [--shells] [--shell-share S]
+                                 [--force-end PREF_F PREF_E] [--dir-only]  (inside scripts/env)
 
 TRAINDIR is a finished train stage (train.py) or fine-tuning stage (this script). Its last
 checkpoint is the starting point (`dp --pt train --init-model`: weights and statistics kept, a new
@@ -20,7 +21,12 @@ holes an earlier model found must not reopen), with or without --explore.
 the batches; with --keep-explored those TRAINDIR trained on stay in as well.
 
 --shells: also shells.py's frames (each peptide with only its first water shell, relabelled), drawn
-for SHELL_SHARE of the batches: peptide-rich batches (15-25 % peptide atoms, not 2-5 %).
+for SHELL_SHARE of the batches (--shell-share S: for S): peptide-rich batches (15-25 % peptide
+atoms, not 2-5 %).
+
+--force-end PREF_F PREF_E: the loss's end prefactors (limit_pref_f, limit_pref_e; input.json: 5
+and 1). DeePMD-kit moves the prefactors with the learning rate, so late in a stage the energy term
+gains weight; an energy error that is mostly a per-system offset then competes with the forces.
 
 --solute-weight W > 1: the peptide's atoms count W times in the force loss. A fragment is 2-5 %
 solute and 95 % water, so an unweighted loss learns water (held-out force RMSE 0.14 eV/A) and
@@ -72,7 +78,8 @@ def link_system(src, dst, weight):
     np.save(dst / "set.000/atom_pref.npy", np.tile(pref, (frames, 1)))
 
 
-def prepare(d, pre, steps, dense, weight, explored=None, shells=None, protein=None):
+def prepare(d, pre, steps, dense, weight, explored=None, shells=None, protein=None,
+            shell_share=SHELL_SHARE, force_end=None):
     conf = json.loads((pre / "input.json").read_text())
     base = pre
     while (base / "init-from").exists():  # the train stage holds the labelled fragments
@@ -90,7 +97,7 @@ def prepare(d, pre, steps, dense, weight, explored=None, shells=None, protein=No
         link_system(dense[n], d / "dense" / n, weight)
     systems = [f"data/train/{n}" for n in TRAIN] + [f"dense/{n}" for n in names]
     groups = [(len(systems), 1.0)]
-    for kind, dirs, share in (("explored", explored, EXPLORED_SHARE), ("shells", shells, SHELL_SHARE),
+    for kind, dirs, share in (("explored", explored, EXPLORED_SHARE), ("shells", shells, shell_share),
                               ("protein", protein, PROTEIN_SHARE)):
         if not dirs:
             continue
@@ -111,6 +118,8 @@ def prepare(d, pre, steps, dense, weight, explored=None, shells=None, protein=No
     if weight > 1:
         loss = conf["loss"]
         loss["start_pref_pf"], loss["limit_pref_pf"] = loss["start_pref_f"], loss["limit_pref_f"]
+    if force_end:
+        conf["loss"]["limit_pref_f"], conf["loss"]["limit_pref_e"] = force_end
     conf["training"]["numb_steps"] = steps
     conf["learning_rate"]["start_lr"] = START_LR
     conf["learning_rate"]["decay_steps"] = max(1, steps // 40)
@@ -133,8 +142,9 @@ def explored_frames(pre, steps, new, keep, kind="explored"):
     return frames or None
 
 
-def finetune(d, pre, steps, dense, max_minutes, weight, explored, shells, protein):
-    prepare(d, pre, steps, dense, weight, explored, shells, protein)
+def finetune(d, pre, steps, dense, max_minutes, weight, explored, shells, protein, shell_share,
+             force_end):
+    prepare(d, pre, steps, dense, weight, explored, shells, protein, shell_share, force_end)
     train.run_stage(d, f" --init-model {pre / 'model.ckpt.pt'}", steps, max_minutes)
 
 
@@ -149,6 +159,9 @@ def main():
     p.add_argument("--keep-explored", action="store_true", help="also TRAINDIR's own explored frames")
     p.add_argument("--shells", action="store_true", help="add shells.py's peptide-rich frames")
     p.add_argument("--protein", action="store_true", help="add explore.py's frames of the mini-protein")
+    p.add_argument("--shell-share", type=float, default=SHELL_SHARE, help="the shells' share of the batches")
+    p.add_argument("--force-end", type=float, nargs=2, metavar=("PREF_F", "PREF_E"),
+                   help="the loss's limit_pref_f and limit_pref_e (input.json: 5 and 1)")
     p.add_argument("--dir-only", action="store_true")
     args = p.parse_args()
     os.environ.setdefault("DP_INTRA_OP_PARALLELISM_THREADS", "2")
@@ -166,7 +179,8 @@ def main():
         shells = {n: shells_stage.fragment(n) for n in shells_stage.PEPTIDES}
     extra = ([weight] if weight else []) + ([sorted(d.name for d in explored.values()), EXPLORED_SHARE]
                                             if explored else [])
-    extra += [sorted(d.name for d in shells.values()), SHELL_SHARE] if shells else []
+    extra += [sorted(d.name for d in shells.values()), args.shell_share] if shells else []
+    extra += [args.force_end] if args.force_end else []
     extra += [sorted(d.name for d in protein.values()), PROTEIN_SHARE] if protein else []
     key = digest(pre.name, sorted(d.name for d in dense.values()), args.steps, args.max_minutes or None,
                  START_LR, *extra,
@@ -178,7 +192,8 @@ def main():
         print(out)
         return
     print(cached("finetune", key, lambda d: finetune(d, pre, args.steps, dense, args.max_minutes,
-                                                     args.solute_weight, explored, shells, protein)))
+                                                     args.solute_weight, explored, shells, protein,
+                                                     args.shell_share, args.force_end)))
 
 
 if __name__ == "__main__":
