@@ -58,6 +58,12 @@ def compress(labels, d):
 
 def dense(name, labels, d):
     compress(labels, d)
+    relabel(labels, d)
+
+
+def relabel(labels, d):
+    """d/frames.trr (frames of the fragment whose labels are in labels) -> d/deepmd, labelled by
+    the same gmx_d -rerun as the sampled frames, frames above MAX_FORCE dropped."""
     for f in ("label.tpr", "types.dat"):
         shutil.copy(labels / f, d / f)
     run(["gmx_d", "-quiet", "mdrun", "-nt", "1", "-pin", "off", "-s", "label.tpr", "-deffnm", "label",

@@ -1,0 +1,106 @@
+"""Bent frames: the wall of a compressed bond angle, which sampling at 300-500 K never reaches.
+
+  python3 validation/bend.py [--jobs N]     (inside scripts/env; after data.py)
+
+In the sampled frames a 1-3 pair such as Thr's HB...OG1 (both bonded to CB) never comes closer
+than the force field's angle term allows at 500 K (1.90 A; mean 2.03 A), so the network learns
+no wall below it, and in chignolin's NN MD those pairs fell to 0.9 A within 0.15 ps (README, "Why
+chignolin fails"). For every training fragment, FRAMES of its labelled frames get BENDS of the
+peptide's hydrogens each rotated about the atom they are bonded to, in the plane of one of their
+angles, by DELTA degrees (closing the angle; one in four opens it instead): the bond length stays,
+the 1-3 distance shrinks by ~0.2-0.6 A. The same gmx_d -rerun labels them (augment.relabel),
+written as the system <fragment>-bent; frames above augment.MAX_FORCE are dropped. Held-out
+fragments get none.
+"""
+import argparse
+import concurrent.futures as cf
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import TRAIN, cached, code_files, digest  # noqa: E402
+import augment  # noqa: E402
+import data  # noqa: E402
+
+FRAMES, BENDS, DELTA, OPEN_SHARE, SEED = 60, 4, (10.0, 35.0), 0.25, 11
+PEPTIDES = [n for n in TRAIN if n not in ("water", "salt")]
+
+
+def hydrogen_angles(u):
+    """Solute hydrogen -> [(its bonded atom, the angle's other end)] from the topology's angles."""
+    solute = {a.index for a in u.atoms if a.resname not in ("SOL", "NA", "CL")}
+    by_h = {}
+    for ang in u.angles:
+        i, j, k = ang.indices
+        for h, other in ((i, k), (k, i)):
+            if h in solute and u.atoms[h].name.startswith("H"):
+                by_h.setdefault(h, []).append((j, other))
+    return by_h
+
+
+def rotate_about(x, h, j, other, delta, box):
+    """Moves x[h] about x[j], in the plane of the angle other-j-h, by delta radians (closing)."""
+    a = x[other] - x[j]
+    a -= box * np.round(a / box)
+    b = x[h] - x[j]
+    b -= box * np.round(b / box)
+    ua = a / np.linalg.norm(a)
+    perp = b - (b @ ua) * ua
+    up = perp / np.linalg.norm(perp)
+    theta = np.arccos(np.clip(b @ ua / np.linalg.norm(b), -1, 1))
+    new = np.clip(theta - delta, np.radians(20), np.radians(175))
+    x[h] = x[j] + np.linalg.norm(b) * (np.cos(new) * ua + np.sin(new) * up)
+
+
+def bend_frames(labels, d):
+    """Bent copies of every n-th labelled frame into d/frames.trr (as augment.compress)."""
+    import MDAnalysis as mda
+    u = mda.Universe(str(labels / "label.tpr"))
+    by_h = hydrogen_angles(u)
+    hs = sorted(by_h)
+    coords = np.load(labels / "deepmd/set.000/coord.npy").reshape(-1, len(u.atoms), 3)
+    boxes = np.load(labels / "deepmd/set.000/box.npy").reshape(-1, 3, 3)
+    rng = np.random.default_rng(SEED)
+    picks = np.linspace(0, len(coords) - 1, FRAMES).round().astype(int)
+    with mda.Writer(str(d / "frames.trr"), len(u.atoms)) as w:
+        for n, k in enumerate(picks):
+            box = np.diag(boxes[k])
+            x = coords[k].copy()
+            for h in rng.choice(hs, size=min(BENDS, len(hs)), replace=False):
+                j, other = by_h[h][rng.integers(len(by_h[h]))]
+                sign = -1.0 if rng.random() < OPEN_SHARE else 1.0
+                rotate_about(x, h, j, other, sign * np.radians(rng.uniform(*DELTA)), box)
+            u.atoms.positions = x
+            u.dimensions = [*box, 90, 90, 90]
+            u.trajectory.ts.data["time"] = float(n)  # distinct times: gmx energy needs them
+            u.trajectory.ts.data["step"] = n
+            w.write(u.atoms)
+
+
+def fragment(name):
+    labels = data.fragment(name)
+    key = digest(name, labels.name, FRAMES, BENDS, DELTA, OPEN_SHARE, SEED,
+                 *code_files("bend.py", "augment.py", "data.py"))
+
+    def build(d):
+        bend_frames(labels, d)
+        augment.relabel(labels, d)
+    return cached("bent", f"{name}-{key}", build)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--jobs", type=int, default=2)
+    args = p.parse_args()
+    with cf.ThreadPoolExecutor(args.jobs) as pool:
+        dirs = dict(zip(PEPTIDES, pool.map(fragment, PEPTIDES)))
+    for n, d in dirs.items():
+        f = np.load(d / "deepmd/set.000/force.npy")
+        print(f"{n + '-bent':16s} {len(f):4d} frames, RMS force {np.sqrt((f ** 2).mean()):.2f} eV/A, "
+              f"max {np.abs(f).max() if len(f) else 0:.1f}  {d / 'deepmd'}")
+
+
+if __name__ == "__main__":
+    main()
