@@ -2,7 +2,8 @@
 
   python3 validation/finetune.py TRAINDIR [--steps N] [--max-minutes M] [--solute-weight W]
                                  [--explore] [--protein] [--shells] [--shell-share S]
-                                 [--force-end PREF_F PREF_E] [--dir-only]  (inside scripts/env)
+                                 [--force-end PREF_F PREF_E] [--bent] [--start-lr LR]
+                                 [--dir-only]  (inside scripts/env)
 
 TRAINDIR is a finished train stage (train.py) or fine-tuning stage (this script). Its last
 checkpoint is the starting point (`dp --pt train --init-model`: weights and statistics kept, a new
@@ -23,6 +24,9 @@ the batches; with --keep-explored those TRAINDIR trained on stay in as well.
 --shells: also shells.py's frames (each peptide with only its first water shell, relabelled), drawn
 for SHELL_SHARE of the batches (--shell-share S: for S): peptide-rich batches (15-25 % peptide
 atoms, not 2-5 %).
+
+--bent: also bend.py's frames (peptide hydrogens rotated to bent angles, relabelled), drawn for
+BENT_SHARE of the batches: the wall of compressed 1-3 pairs that sampling never reaches.
 
 --force-end PREF_F PREF_E: the loss's end prefactors (limit_pref_f, limit_pref_e; input.json: 5
 and 1). DeePMD-kit moves the prefactors with the learning rate, so late in a stage the energy term
@@ -52,6 +56,7 @@ START_LR = 1e-3
 EXPLORED_SHARE = 0.3
 SHELL_SHARE = 0.4
 PROTEIN_SHARE = 0.15
+BENT_SHARE = 0.25
 
 
 def solute_mask(labelled):
@@ -79,7 +84,7 @@ def link_system(src, dst, weight):
 
 
 def prepare(d, pre, steps, dense, weight, explored=None, shells=None, protein=None,
-            shell_share=SHELL_SHARE, force_end=None):
+            shell_share=SHELL_SHARE, force_end=None, bent=None, start_lr=START_LR):
     conf = json.loads((pre / "input.json").read_text())
     base = pre
     while (base / "init-from").exists():  # the train stage holds the labelled fragments
@@ -98,7 +103,7 @@ def prepare(d, pre, steps, dense, weight, explored=None, shells=None, protein=No
     systems = [f"data/train/{n}" for n in TRAIN] + [f"dense/{n}" for n in names]
     groups = [(len(systems), 1.0)]
     for kind, dirs, share in (("explored", explored, EXPLORED_SHARE), ("shells", shells, shell_share),
-                              ("protein", protein, PROTEIN_SHARE)):
+                              ("protein", protein, PROTEIN_SHARE), ("bent", bent, BENT_SHARE)):
         if not dirs:
             continue
         (d / kind).mkdir()
@@ -121,7 +126,7 @@ def prepare(d, pre, steps, dense, weight, explored=None, shells=None, protein=No
     if force_end:
         conf["loss"]["limit_pref_f"], conf["loss"]["limit_pref_e"] = force_end
     conf["training"]["numb_steps"] = steps
-    conf["learning_rate"]["start_lr"] = START_LR
+    conf["learning_rate"]["start_lr"] = start_lr
     conf["learning_rate"]["decay_steps"] = max(1, steps // 40)
     (d / "input.json").write_text(json.dumps(conf, indent=2) + "\n")
 
@@ -143,8 +148,9 @@ def explored_frames(pre, steps, new, keep, kind="explored"):
 
 
 def finetune(d, pre, steps, dense, max_minutes, weight, explored, shells, protein, shell_share,
-             force_end):
-    prepare(d, pre, steps, dense, weight, explored, shells, protein, shell_share, force_end)
+             force_end, bent, start_lr):
+    prepare(d, pre, steps, dense, weight, explored, shells, protein, shell_share, force_end, bent,
+            start_lr)
     train.run_stage(d, f" --init-model {pre / 'model.ckpt.pt'}", steps, max_minutes)
 
 
@@ -162,6 +168,8 @@ def main():
     p.add_argument("--shell-share", type=float, default=SHELL_SHARE, help="the shells' share of the batches")
     p.add_argument("--force-end", type=float, nargs=2, metavar=("PREF_F", "PREF_E"),
                    help="the loss's limit_pref_f and limit_pref_e (input.json: 5 and 1)")
+    p.add_argument("--bent", action="store_true", help="add bend.py's bent-angle frames")
+    p.add_argument("--start-lr", type=float, default=START_LR)
     p.add_argument("--dir-only", action="store_true")
     args = p.parse_args()
     os.environ.setdefault("DP_INTRA_OP_PARALLELISM_THREADS", "2")
@@ -181,6 +189,12 @@ def main():
                                             if explored else [])
     extra += [sorted(d.name for d in shells.values()), args.shell_share] if shells else []
     extra += [args.force_end] if args.force_end else []
+    bent = None
+    if args.bent:
+        import bend
+        bent = {n: bend.fragment(n) for n in bend.PEPTIDES}
+        extra += [sorted(d.name for d in bent.values()), BENT_SHARE]
+    extra += [args.start_lr] if args.start_lr != START_LR else []
     extra += [sorted(d.name for d in protein.values()), PROTEIN_SHARE] if protein else []
     key = digest(pre.name, sorted(d.name for d in dense.values()), args.steps, args.max_minutes or None,
                  START_LR, *extra,
@@ -193,7 +207,8 @@ def main():
         return
     print(cached("finetune", key, lambda d: finetune(d, pre, args.steps, dense, args.max_minutes,
                                                      args.solute_weight, explored, shells, protein,
-                                                     args.shell_share, args.force_end)))
+                                                     args.shell_share, args.force_end, bent,
+                                                     args.start_lr)))
 
 
 if __name__ == "__main__":
