@@ -91,19 +91,23 @@ def fragment(name):
     return cached("dense", f"{name}-{key}", lambda d: dense(name, labels, d))
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--jobs", type=int, default=2)
-    args = p.parse_args()
-    with cf.ThreadPoolExecutor(args.jobs) as pool:
-        dirs = dict(zip(TRAIN, pool.map(fragment, TRAIN)))
+def build_and_report(fragment, names, jobs, suffix):
+    """fragment(n) for every name (jobs at a time); prints each system's frames and forces."""
+    with cf.ThreadPoolExecutor(jobs) as pool:
+        dirs = dict(zip(names, pool.map(fragment, names)))
     for n, d in dirs.items():
         f = np.load(d / "deepmd/set.000/force.npy")
         if not len(f):
-            print(f"{n + '-dense':16s}    0 frames (all above {MAX_FORCE} eV/A)")
+            print(f"{n + suffix:16s}    0 frames (all above {MAX_FORCE} eV/A)")
             continue
-        print(f"{n + '-dense':16s} {len(f):4d} frames, RMS force {np.sqrt((f ** 2).mean()):.2f} eV/A, "
+        print(f"{n + suffix:16s} {len(f):4d} frames, RMS force {np.sqrt((f ** 2).mean()):.2f} eV/A, "
               f"max {np.abs(f).max():.1f}  {d / 'deepmd'}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--jobs", type=int, default=2)
+    build_and_report(fragment, TRAIN, p.parse_args().jobs, "-dense")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ written as the system <fragment>-bent; frames above augment.MAX_FORCE are droppe
 fragments get none.
 """
 import argparse
-import concurrent.futures as cf
 import sys
 from pathlib import Path
 
@@ -93,13 +92,7 @@ def fragment(name):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--jobs", type=int, default=2)
-    args = p.parse_args()
-    with cf.ThreadPoolExecutor(args.jobs) as pool:
-        dirs = dict(zip(PEPTIDES, pool.map(fragment, PEPTIDES)))
-    for n, d in dirs.items():
-        f = np.load(d / "deepmd/set.000/force.npy")
-        print(f"{n + '-bent':16s} {len(f):4d} frames, RMS force {np.sqrt((f ** 2).mean()):.2f} eV/A, "
-              f"max {np.abs(f).max() if len(f) else 0:.1f}  {d / 'deepmd'}")
+    augment.build_and_report(fragment, PEPTIDES, p.parse_args().jobs, "-bent")
 
 
 if __name__ == "__main__":
