@@ -29,35 +29,42 @@ FRAMES, SCALE, SEED = 40, (0.88, 0.97), 7
 MAX_FORCE = 30.0  # eV/A; the sampled frames reach ~6-10, a water-water wall at 2.2 A ~15
 
 
-def compress(labels, d):
-    """Scaled copies of every n-th labelled frame into d/frames.trr (nm, as GROMACS reads it)."""
+def write_frames(labels, d, count, seed, change):
+    """count of the labelled frames (evenly spread), each changed by change(u, x, box, rng) ->
+    (x, box) (Angstrom; u the fragment's MDAnalysis Universe), into d/frames.trr (nm, as GROMACS
+    reads it)."""
     import MDAnalysis as mda
     u = mda.Universe(str(labels / "label.tpr"))
     coords = np.load(labels / "deepmd/set.000/coord.npy").reshape(-1, len(u.atoms), 3)
     boxes = np.load(labels / "deepmd/set.000/box.npy").reshape(-1, 3, 3)
-    rng = np.random.default_rng(SEED)
-    picks = np.linspace(0, len(coords) - 1, FRAMES).round().astype(int)
+    rng = np.random.default_rng(seed)
+    picks = np.linspace(0, len(coords) - 1, count).round().astype(int)
     with mda.Writer(str(d / "frames.trr"), len(u.atoms)) as w:
         for k in picks:
-            box = np.diag(boxes[k])  # the fragments' boxes are rectangular (cubic)
-            s = rng.uniform(*SCALE)
-            x = coords[k].copy()
-            for frag in u.atoms.fragments:
-                idx = frag.indices
-                ref = x[idx[0]]
-                dx = x[idx] - ref
-                dx -= box * np.round(dx / box)  # whole molecule, minimum image
-                centre = ref + dx.mean(axis=0)
-                x[idx] = ref + dx + (s - 1.0) * centre
+            # the fragments' boxes are rectangular (cubic)
+            x, box = change(u, coords[k].copy(), np.diag(boxes[k]), rng)
             u.atoms.positions = x
-            u.dimensions = [*(s * box), 90, 90, 90]
+            u.dimensions = [*box, 90, 90, 90]
             u.trajectory.ts.data["time"] = float(k)  # distinct times: gmx energy needs them
             u.trajectory.ts.data["step"] = int(k)
             w.write(u.atoms)
 
 
+def compress(u, x, box, rng):
+    """Every molecule moved rigidly so that its centre scales by s in SCALE, the box too."""
+    s = rng.uniform(*SCALE)
+    for frag in u.atoms.fragments:
+        idx = frag.indices
+        ref = x[idx[0]]
+        dx = x[idx] - ref
+        dx -= box * np.round(dx / box)  # whole molecule, minimum image
+        centre = ref + dx.mean(axis=0)
+        x[idx] = ref + dx + (s - 1.0) * centre
+    return x, s * box
+
+
 def dense(name, labels, d):
-    compress(labels, d)
+    write_frames(labels, d, FRAMES, SEED, compress)
     relabel(labels, d)
 
 

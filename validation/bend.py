@@ -13,6 +13,7 @@ written as the system <fragment>-bent; frames above augment.MAX_FORCE are droppe
 fragments get none.
 """
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -27,6 +28,7 @@ FRAMES, BENDS, DELTA, OPEN_SHARE, SEED = 60, 4, (10.0, 35.0), 0.25, 11
 PEPTIDES = [n for n in TRAIN if n not in ("water", "salt")]
 
 
+@functools.cache  # once per fragment: write_frames calls bend with the same Universe every frame
 def hydrogen_angles(u):
     """Solute hydrogen -> [(its bonded atom, the angle's other end)] from the topology's angles."""
     solute = {a.index for a in u.atoms if a.resname not in ("SOL", "NA", "CL")}
@@ -53,29 +55,15 @@ def rotate_about(x, h, j, other, delta, box):
     x[h] = x[j] + np.linalg.norm(b) * (np.cos(new) * ua + np.sin(new) * up)
 
 
-def bend_frames(labels, d):
-    """Bent copies of every n-th labelled frame into d/frames.trr (as augment.compress)."""
-    import MDAnalysis as mda
-    u = mda.Universe(str(labels / "label.tpr"))
+def bend(u, x, box, rng):
+    """BENDS of the peptide's hydrogens, each in the plane of one of its angles (augment.write_frames)."""
     by_h = hydrogen_angles(u)
     hs = sorted(by_h)
-    coords = np.load(labels / "deepmd/set.000/coord.npy").reshape(-1, len(u.atoms), 3)
-    boxes = np.load(labels / "deepmd/set.000/box.npy").reshape(-1, 3, 3)
-    rng = np.random.default_rng(SEED)
-    picks = np.linspace(0, len(coords) - 1, FRAMES).round().astype(int)
-    with mda.Writer(str(d / "frames.trr"), len(u.atoms)) as w:
-        for n, k in enumerate(picks):
-            box = np.diag(boxes[k])
-            x = coords[k].copy()
-            for h in rng.choice(hs, size=min(BENDS, len(hs)), replace=False):
-                j, other = by_h[h][rng.integers(len(by_h[h]))]
-                sign = -1.0 if rng.random() < OPEN_SHARE else 1.0
-                rotate_about(x, h, j, other, sign * np.radians(rng.uniform(*DELTA)), box)
-            u.atoms.positions = x
-            u.dimensions = [*box, 90, 90, 90]
-            u.trajectory.ts.data["time"] = float(n)  # distinct times: gmx energy needs them
-            u.trajectory.ts.data["step"] = n
-            w.write(u.atoms)
+    for h in rng.choice(hs, size=min(BENDS, len(hs)), replace=False):
+        j, other = by_h[h][rng.integers(len(by_h[h]))]
+        sign = -1.0 if rng.random() < OPEN_SHARE else 1.0
+        rotate_about(x, h, j, other, sign * np.radians(rng.uniform(*DELTA)), box)
+    return x, box
 
 
 def fragment(name):
@@ -84,7 +72,7 @@ def fragment(name):
                  *code_files("bend.py", "augment.py", "data.py"))
 
     def build(d):
-        bend_frames(labels, d)
+        augment.write_frames(labels, d, FRAMES, SEED, bend)
         augment.relabel(labels, d)
     return cached("bent", f"{name}-{key}", build)
 

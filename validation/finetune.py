@@ -83,8 +83,8 @@ def link_system(src, dst, weight):
     np.save(dst / "set.000/atom_pref.npy", np.tile(pref, (frames, 1)))
 
 
-def prepare(d, pre, steps, dense, weight, explored=None, shells=None, protein=None,
-            shell_share=SHELL_SHARE, force_end=None, bent=None, start_lr=START_LR):
+def prepare(d, pre, steps, dense, weight, kinds, force_end=None, start_lr=START_LR):
+    """kinds: (kind, {label: labelled directory}, share of the batches) of the extra frames."""
     conf = json.loads((pre / "input.json").read_text())
     base = pre
     while (base / "init-from").exists():  # the train stage holds the labelled fragments
@@ -102,10 +102,7 @@ def prepare(d, pre, steps, dense, weight, explored=None, shells=None, protein=No
         link_system(dense[n], d / "dense" / n, weight)
     systems = [f"data/train/{n}" for n in TRAIN] + [f"dense/{n}" for n in names]
     groups = [(len(systems), 1.0)]
-    for kind, dirs, share in (("explored", explored, EXPLORED_SHARE), ("shells", shells, shell_share),
-                              ("protein", protein, PROTEIN_SHARE), ("bent", bent, BENT_SHARE)):
-        if not dirs:
-            continue
+    for kind, dirs, share in kinds:
         (d / kind).mkdir()
         kept = [n for n in dirs if (kind == "protein" or n.split("@")[0] in TRAIN)
                 and len(np.load(dirs[n] / "deepmd/set.000/energy.npy"))]
@@ -147,10 +144,8 @@ def explored_frames(pre, steps, new, keep, kind="explored"):
     return frames or None
 
 
-def finetune(d, pre, steps, dense, max_minutes, weight, explored, shells, protein, shell_share,
-             force_end, bent, start_lr):
-    prepare(d, pre, steps, dense, weight, explored, shells, protein, shell_share, force_end, bent,
-            start_lr)
+def finetune(d, pre, steps, dense, max_minutes, weight, kinds, force_end, start_lr):
+    prepare(d, pre, steps, dense, weight, kinds, force_end, start_lr)
     train.run_stage(d, f" --init-model {pre / 'model.ckpt.pt'}", steps, max_minutes)
 
 
@@ -181,23 +176,20 @@ def main():
     weight = args.solute_weight if args.solute_weight > 1 else None  # None: the unweighted key
     explored = explored_frames(pre, args.explore_steps, args.explore, args.keep_explored)
     protein = explored_frames(pre, args.explore_steps, args.protein, args.keep_explored, "protein")
-    shells = None
+    shells = bent = None
     if args.shells:
         import shells as shells_stage
         shells = {n: shells_stage.fragment(n) for n in shells_stage.PEPTIDES}
-    extra = ([weight] if weight else []) + ([sorted(d.name for d in explored.values()), EXPLORED_SHARE]
-                                            if explored else [])
-    extra += [sorted(d.name for d in shells.values()), args.shell_share] if shells else []
-    extra += [args.force_end] if args.force_end else []
-    bent = None
     if args.bent:
         import bend
         bent = {n: bend.fragment(n) for n in bend.PEPTIDES}
-        extra += [sorted(d.name for d in bent.values()), BENT_SHARE]
-    extra += [args.start_lr] if args.start_lr != START_LR else []
-    extra += [sorted(d.name for d in protein.values()), PROTEIN_SHARE] if protein else []
+    kinds = [(kind, dirs, share) for kind, dirs, share in (
+        ("explored", explored, EXPLORED_SHARE), ("shells", shells, args.shell_share),
+        ("protein", protein, PROTEIN_SHARE), ("bent", bent, BENT_SHARE)) if dirs]
+    extra = ([weight] if weight else []) + [args.force_end or None]
+    extra += [[kind, sorted(d.name for d in dirs.values()), share] for kind, dirs, share in kinds]
     key = digest(pre.name, sorted(d.name for d in dense.values()), args.steps, args.max_minutes or None,
-                 START_LR, *extra,
+                 args.start_lr, *extra,
                  *code_files("finetune.py", "train.py", "augment.py", "dp_fast.py", "explore.py"))
     if args.dir_only:
         out = stage_dir("finetune", key)
@@ -206,8 +198,7 @@ def main():
         print(out)
         return
     print(cached("finetune", key, lambda d: finetune(d, pre, args.steps, dense, args.max_minutes,
-                                                     args.solute_weight, explored, shells, protein,
-                                                     args.shell_share, args.force_end, bent,
+                                                     args.solute_weight, kinds, args.force_end,
                                                      args.start_lr)))
 
 
