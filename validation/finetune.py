@@ -3,6 +3,7 @@
   python3 validation/finetune.py TRAINDIR [--steps N] [--max-minutes M] [--solute-weight W]
                                  [--explore] [--protein] [--shells] [--shell-share S]
                                  [--force-end PREF_F PREF_E] [--bent] [--start-lr LR]
+                                 [--wall-weight W F]
                                  [--dir-only]  (inside scripts/env)
 
 TRAINDIR is a finished train stage (train.py) or fine-tuning stage (this script). Its last
@@ -32,6 +33,12 @@ BENT_SHARE of the batches: the wall of compressed 1-3 pairs that sampling never 
 and 1). DeePMD-kit moves the prefactors with the learning rate, so late in a stage the energy term
 gains weight; an energy error that is mostly a per-system offset then competes with the forces.
 
+--wall-weight W F: in the protein and bent frames, atoms whose force TRAINDIR's model gets wrong
+by more than F eV/A count W times in the force loss (atom_pref.npy, as --solute-weight): hard
+atoms. They carry the walls of compressed pairs (Thr HB...OG1: a few atoms of a 1,511-atom
+frame, ~0.3 % of its force loss unweighted), which the network otherwise does not learn even
+from frames it trains on (validation/pair_forces.py).
+
 --solute-weight W > 1: the peptide's atoms count W times in the force loss. A fragment is 2-5 %
 solute and 95 % water, so an unweighted loss learns water (held-out force RMSE 0.14 eV/A) and
 leaves the peptide at 0.5-0.65 eV/A (of 0.66-0.84 eV/A RMS), and chignolin's angles collapsed in
@@ -57,6 +64,7 @@ EXPLORED_SHARE = 0.3
 SHELL_SHARE = 0.4
 PROTEIN_SHARE = 0.15
 BENT_SHARE = 0.25
+WALL_KINDS = ("protein", "bent")  # frames that show a wall (--wall-weight; few enough to evaluate)
 
 
 def solute_mask(labelled):
@@ -66,9 +74,29 @@ def solute_mask(labelled):
     return np.array([a.resname not in ("SOL", "NA", "CL") for a in u.atoms])
 
 
-def link_system(src, dst, weight):
-    """dst: src's DeePMD-kit system; with weight > 1 also set.000/atom_pref.npy (see the top)."""
-    if weight <= 1:
+def atom_prefs(src, weight, wall):
+    """src's extra force-loss weights per frame (atom_pref.npy, see the top): weight - 1 on solute
+    atoms (weight > 1); wall = (W, F, model): W - 1 on atoms whose force the model (the stage's
+    starting point, a DeepPot) gets wrong by more than F eV/A."""
+    s = src / "deepmd/set.000"
+    force = np.load(s / "force.npy")
+    pref = np.zeros((len(force), force.shape[1] // 3))
+    if weight > 1:
+        pref += np.where(solute_mask(src), weight - 1.0, 0.0)
+    if wall:
+        weight_wall, limit, model = wall
+        types = np.loadtxt(src / "deepmd/type.raw", dtype=int)
+        predicted = model.eval(np.load(s / "coord.npy"), np.load(s / "box.npy"), types)[1]
+        error = np.linalg.norm((predicted.reshape(force.shape) - force).reshape(len(force), -1, 3), axis=2)
+        pref += np.where(error > limit, weight_wall - 1.0, 0.0)
+    # Three values per atom (x, y, z): DeePMD-kit 3.2's per-frame loader ignores the "repeat"
+    # that expands the documented one value per atom, and the loss then fails on the shape.
+    return np.repeat(pref, 3, axis=1)
+
+
+def link_system(src, dst, pref=None):
+    """dst: src's DeePMD-kit system; with pref (atom_prefs) also set.000/atom_pref.npy."""
+    if pref is None:
         dst.symlink_to(src / "deepmd")
         return
     (dst / "set.000").mkdir(parents=True)
@@ -76,15 +104,21 @@ def link_system(src, dst, weight):
         (dst / f).symlink_to(src / "deepmd" / f)
     for f in (src / "deepmd/set.000").glob("*.npy"):
         (dst / "set.000" / f.name).symlink_to(f)
-    frames = len(np.load(src / "deepmd/set.000/energy.npy"))
-    # Three values per atom (x, y, z): DeePMD-kit 3.2's per-frame loader ignores the "repeat"
-    # that expands the documented one value per atom, and the loss then fails on the shape.
-    pref = np.repeat(np.where(solute_mask(src), weight - 1.0, 0.0), 3)
-    np.save(dst / "set.000/atom_pref.npy", np.tile(pref, (frames, 1)))
+    np.save(dst / "set.000/atom_pref.npy", pref)
 
 
-def prepare(d, pre, steps, dense, weight, kinds, force_end=None, start_lr=START_LR):
-    """kinds: (kind, {label: labelled directory}, share of the batches) of the extra frames."""
+def prepare(d, pre, steps, dense, weight, kinds, force_end=None, start_lr=START_LR, wall=None):
+    """kinds: (kind, {label: labelled directory}, share of the batches) of the extra frames;
+    wall: (W, F) of --wall-weight for the WALL_KINDS."""
+    weighted = weight > 1 or wall
+    if wall:
+        from deepmd.infer import DeepPot
+        wall = (*wall, DeepPot(str(pre / "model.pth")))
+
+    def link(src, dst, kind=None):
+        link_system(src, dst, atom_prefs(src, weight, wall if kind in WALL_KINDS else None)
+                    if weighted else None)
+
     conf = json.loads((pre / "input.json").read_text())
     base = pre
     while (base / "init-from").exists():  # the train stage holds the labelled fragments
@@ -97,9 +131,9 @@ def prepare(d, pre, steps, dense, weight, kinds, force_end=None, start_lr=START_
     # Every system gets atom_pref (held-out ones too): 3.2 also skips the repeat of the default.
     for n in TRAIN + TEST:
         split = "train" if n in TRAIN else "test"
-        link_system((base / "data" / split / n).resolve().parent, d / "data" / split / n, weight)
+        link((base / "data" / split / n).resolve().parent, d / "data" / split / n)
     for n in names:
-        link_system(dense[n], d / "dense" / n, weight)
+        link(dense[n], d / "dense" / n)
     systems = [f"data/train/{n}" for n in TRAIN] + [f"dense/{n}" for n in names]
     groups = [(len(systems), 1.0)]
     for kind, dirs, share in kinds:
@@ -107,7 +141,7 @@ def prepare(d, pre, steps, dense, weight, kinds, force_end=None, start_lr=START_
         kept = [n for n in dirs if (kind == "protein" or n.split("@")[0] in TRAIN)
                 and len(np.load(dirs[n] / "deepmd/set.000/energy.npy"))]
         for n in kept:
-            link_system(dirs[n], d / kind / n, weight)
+            link(dirs[n], d / kind / n, kind)
         systems += [f"{kind}/{n}" for n in kept]
         groups.append((len(systems), share))
     if len(groups) > 1:  # the sampled and dense frames get what the extra kinds leave
@@ -117,7 +151,7 @@ def prepare(d, pre, steps, dense, weight, kinds, force_end=None, start_lr=START_
         conf["training"]["training_data"]["auto_prob"] = "prob_sys_size;" + ";".join(
             f"{a}:{b}:{w}" for a, b, w in zip(bounds, bounds[1:], shares))
     conf["training"]["training_data"]["systems"] = systems
-    if weight > 1:
+    if weighted:
         loss = conf["loss"]
         loss["start_pref_pf"], loss["limit_pref_pf"] = loss["start_pref_f"], loss["limit_pref_f"]
     if force_end:
@@ -134,18 +168,26 @@ def explored_frames(pre, steps, new, keep, kind="explored"):
     None if neither gives any."""
     import explore
     frames = {}
-    if new and kind == "protein":
-        frames["chignolin"] = explore.protein(pre, steps)
-    elif new:
-        frames = {n: explore.fragment(n, pre, steps) for n in TRAIN}
+    threads = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"  # explore's mdrun (-nt 1, -ntomp 1) refuses another value
+    try:
+        if new and kind == "protein":
+            frames["chignolin"] = explore.protein(pre, steps)
+        elif new:
+            frames = {n: explore.fragment(n, pre, steps) for n in TRAIN}
+    finally:
+        if threads is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = threads
     if keep and (pre / kind).is_dir():
         for k, link in enumerate(sorted((pre / kind).iterdir())):
             frames[f"{link.name.split('@')[0]}@{k}"] = link.resolve().parent
     return frames or None
 
 
-def finetune(d, pre, steps, dense, max_minutes, weight, kinds, force_end, start_lr):
-    prepare(d, pre, steps, dense, weight, kinds, force_end, start_lr)
+def finetune(d, pre, steps, dense, max_minutes, weight, kinds, force_end, start_lr, wall):
+    prepare(d, pre, steps, dense, weight, kinds, force_end, start_lr, wall)
     train.run_stage(d, f" --init-model {pre / 'model.ckpt.pt'}", steps, max_minutes)
 
 
@@ -165,6 +207,8 @@ def main():
                    help="the loss's limit_pref_f and limit_pref_e (input.json: 5 and 1)")
     p.add_argument("--bent", action="store_true", help="add bend.py's bent-angle frames")
     p.add_argument("--start-lr", type=float, default=START_LR)
+    p.add_argument("--wall-weight", type=float, nargs=2, metavar=("W", "F"),
+                   help="atoms of protein and bent frames the model gets wrong by > F eV/A count W times")
     p.add_argument("--dir-only", action="store_true")
     args = p.parse_args()
     os.environ.setdefault("DP_INTRA_OP_PARALLELISM_THREADS", "2")
@@ -187,6 +231,7 @@ def main():
         ("explored", explored, EXPLORED_SHARE), ("shells", shells, args.shell_share),
         ("protein", protein, PROTEIN_SHARE), ("bent", bent, BENT_SHARE)) if dirs]
     extra = ([weight] if weight else []) + [args.force_end or None]
+    extra += [args.wall_weight] if args.wall_weight else []
     extra += [[kind, sorted(d.name for d in dirs.values()), share] for kind, dirs, share in kinds]
     key = digest(pre.name, sorted(d.name for d in dense.values()), args.steps, args.max_minutes or None,
                  args.start_lr, *extra,
@@ -199,7 +244,7 @@ def main():
         return
     print(cached("finetune", key, lambda d: finetune(d, pre, args.steps, dense, args.max_minutes,
                                                      args.solute_weight, kinds, args.force_end,
-                                                     args.start_lr)))
+                                                     args.start_lr, args.wall_weight)))
 
 
 if __name__ == "__main__":
