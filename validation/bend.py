@@ -6,8 +6,10 @@ In the sampled frames a 1-3 pair such as Thr's HB...OG1 (both bonded to CB) neve
 than the force field's angle term allows at 500 K (1.90 A; mean 2.03 A), so the network learns
 no wall below it, and in chignolin's NN MD those pairs fell to 0.9 A within 0.15 ps (README, "Why
 chignolin fails"). For every training fragment, FRAMES of its labelled frames get BENDS of the
-peptide's hydrogens each rotated about the atom they are bonded to, in the plane of one of their
-angles, by DELTA degrees (closing the angle; one in four opens it instead): the bond length stays,
+peptide's hydrogens (those in an angle with an O or N: a random choice over all angles gave six
+H(on C)...O pairs under 1.85 A in 59 frames of ACE-THR-NME) and WATER_BENDS waters' hydrogens
+each rotated about the atom they are bonded to, in the plane of one of their angles, by DELTA
+degrees (closing the angle; one in four opens it instead): the bond length stays,
 the 1-3 distance shrinks by ~0.2-0.6 A. The same gmx_d -rerun labels them (augment.relabel),
 written as the system <fragment>-bent; frames above augment.MAX_FORCE are dropped. Held-out
 fragments get none.
@@ -24,19 +26,22 @@ from common import TRAIN, cached, code_files, digest  # noqa: E402
 import augment  # noqa: E402
 import data  # noqa: E402
 
-FRAMES, BENDS, DELTA, OPEN_SHARE, SEED = 60, 4, (10.0, 35.0), 0.25, 11
+FRAMES, BENDS, WATER_BENDS, DELTA, OPEN_SHARE, SEED = 60, 4, 2, (10.0, 35.0), 0.25, 11
+AIM = "ON"  # angles with an oxygen or nitrogen: the 1-3 pairs whose wall broke in chignolin
 PEPTIDES = [n for n in TRAIN if n not in ("water", "salt")]
 
 
-@functools.cache  # once per fragment: write_frames calls bend with the same Universe every frame
-def hydrogen_angles(u):
-    """Solute hydrogen -> [(its bonded atom, the angle's other end)] from the topology's angles."""
-    solute = {a.index for a in u.atoms if a.resname not in ("SOL", "NA", "CL")}
+@functools.cache  # once per fragment and kind: write_frames calls bend with one Universe
+def hydrogen_angles(u, water=False):
+    """Hydrogen -> [(its bonded atom, the angle's other end)] from the topology's angles: solute
+    hydrogens in angles with an O or N (AIM: HB-CB-OG1, HG1-OG1-CB, H-N-CA), or (water) H-O-H."""
     by_h = {}
     for ang in u.angles:
         i, j, k = ang.indices
         for h, other in ((i, k), (k, i)):
-            if h in solute and u.atoms[h].name.startswith("H"):
+            if not u.atoms[h].name.startswith("H") or (u.atoms[h].resname == "SOL") != water:
+                continue
+            if water or u.atoms[other].name[0] in AIM or u.atoms[j].name[0] in AIM:
                 by_h.setdefault(h, []).append((j, other))
     return by_h
 
@@ -56,19 +61,20 @@ def rotate_about(x, h, j, other, delta, box):
 
 
 def bend(u, x, box, rng):
-    """BENDS of the peptide's hydrogens, each in the plane of one of its angles (augment.write_frames)."""
-    by_h = hydrogen_angles(u)
-    hs = sorted(by_h)
-    for h in rng.choice(hs, size=min(BENDS, len(hs)), replace=False):
-        j, other = by_h[h][rng.integers(len(by_h[h]))]
-        sign = -1.0 if rng.random() < OPEN_SHARE else 1.0
-        rotate_about(x, h, j, other, sign * np.radians(rng.uniform(*DELTA)), box)
+    """BENDS of the peptide's hydrogens, each in the plane of one of its angles with an O or N,
+    and WATER_BENDS waters' angles (augment.write_frames)."""
+    for by_h, count in ((hydrogen_angles(u), BENDS), (hydrogen_angles(u, water=True), WATER_BENDS)):
+        hs = sorted(by_h)
+        for h in rng.choice(hs, size=min(count, len(hs)), replace=False):
+            j, other = by_h[h][rng.integers(len(by_h[h]))]
+            sign = -1.0 if rng.random() < OPEN_SHARE else 1.0
+            rotate_about(x, h, j, other, sign * np.radians(rng.uniform(*DELTA)), box)
     return x, box
 
 
 def fragment(name):
     labels = data.fragment(name)
-    key = digest(name, labels.name, FRAMES, BENDS, DELTA, OPEN_SHARE, SEED,
+    key = digest(name, labels.name, FRAMES, BENDS, WATER_BENDS, AIM, DELTA, OPEN_SHARE, SEED,
                  *code_files("bend.py", "augment.py", "data.py"))
 
     def build(d):
