@@ -82,14 +82,15 @@ def atom_prefs(src, weight, wall):
     starting point, a DeepPot) gets wrong by more than F eV/A."""
     s = src / "deepmd/set.000"
     force = np.load(s / "force.npy")
-    pref = np.zeros((len(force), force.shape[1] // 3))
+    force = force.reshape(len(force), -1, 3)
+    pref = np.zeros(force.shape[:2])
     if weight > 1:
         pref += np.where(solute_mask(src), weight - 1.0, 0.0)
     if wall:
         weight_wall, limit, model = wall
         types = np.loadtxt(src / "deepmd/type.raw", dtype=int)
         predicted = model.eval(np.load(s / "coord.npy"), np.load(s / "box.npy"), types)[1]
-        error = np.linalg.norm((predicted.reshape(force.shape) - force).reshape(len(force), -1, 3), axis=2)
+        error = np.linalg.norm(predicted.reshape(force.shape) - force, axis=2)
         pref += np.where(error > limit, weight_wall - 1.0, 0.0)
     # Three values per atom (x, y, z): DeePMD-kit 3.2's per-frame loader ignores the "repeat"
     # that expands the documented one value per atom, and the loss then fails on the shape.
