@@ -12,6 +12,7 @@ A model whose projection has the wrong sign where the pair is compressed has no 
 walks into the hole (chignolin's Thr HB...OG1, validation/README.md).
 """
 import argparse
+import sys
 
 import numpy as np
 
@@ -43,12 +44,15 @@ def main():
     p.add_argument("models", nargs="+")
     p.add_argument("--every", type=int, default=3)
     args = p.parse_args()
+    found = pairs(args.structure, args.sel_a, args.name_b)
+    if not found:  # before the models load: the selection is the usual mistake
+        sys.exit(f"pair_forces: no atom of '{args.sel_a}' has an atom named {args.name_b} in its residue "
+                 f"in {args.structure}; check the selection and names (e.g. gmx dump -s)")
     from deepmd.infer import DeepPot
     n = len(np.load(f"{args.deepmd_dir}/set.000/energy.npy"))
     frames = list(range(0, n, args.every))
     coord, box, force, types = load(args.deepmd_dir, frames)
     predicted = [DeepPot(m).eval(coord, box, types)[1].reshape(force.shape) for m in args.models]
-    found = pairs(args.structure, args.sel_a, args.name_b)
     print("frame  " + " | ".join(f"{name}: d, ref, " + ", ".join(f"m{k}" for k in range(len(args.models)))
                                  for _, _, name in found))
     for k, frame in enumerate(frames):
