@@ -2,7 +2,7 @@
 
   python3 validation/finetune.py TRAINDIR [--steps N] [--max-minutes M] [--solute-weight W]
                                  [--explore] [--protein] [--shells] [--shell-share S]
-                                 [--force-end PREF_F PREF_E] [--bent] [--start-lr LR]
+                                 [--force-end PREF_F PREF_E] [--bent] [--bent-share S] [--start-lr LR]
                                  [--wall-weight W F]
                                  [--dir-only]  (inside scripts/env)
 
@@ -27,7 +27,8 @@ for SHELL_SHARE of the batches (--shell-share S: for S): peptide-rich batches (1
 atoms, not 2-5 %).
 
 --bent: also bend.py's frames (peptide hydrogens rotated to bent angles, relabelled), drawn for
-BENT_SHARE of the batches: the wall of compressed 1-3 pairs that sampling never reaches.
+BENT_SHARE of the batches (--bent-share S: for S): the wall of compressed 1-3 pairs that
+sampling never reaches.
 
 --force-end PREF_F PREF_E: the loss's end prefactors (limit_pref_f, limit_pref_e; input.json: 5
 and 1). DeePMD-kit moves the prefactors with the learning rate, so late in a stage the energy term
@@ -151,6 +152,9 @@ def prepare(d, pre, steps, dense, weight, kinds, force_end=None, start_lr=START_
         groups.append((len(systems), share))
     if len(groups) > 1:  # the sampled and dense frames get what the extra kinds leave
         rest = 1.0 - sum(share for _, share in groups[1:])
+        if rest <= 0:
+            sys.exit(f"finetune.py: the extra kinds' shares ({', '.join(f'{k} {s}' for k, _, s in kinds)}) "
+                     "leave nothing for the sampled frames: lower --shell-share or --bent-share")
         bounds = [0] + [end for end, _ in groups]
         shares = [rest] + [share for _, share in groups[1:]]
         conf["training"]["training_data"]["auto_prob"] = "prob_sys_size;" + ";".join(
@@ -211,6 +215,7 @@ def main():
     p.add_argument("--force-end", type=float, nargs=2, metavar=("PREF_F", "PREF_E"),
                    help="the loss's limit_pref_f and limit_pref_e (input.json: 5 and 1)")
     p.add_argument("--bent", action="store_true", help="add bend.py's bent-angle frames")
+    p.add_argument("--bent-share", type=float, default=BENT_SHARE, help="the bent frames' share of the batches")
     p.add_argument("--start-lr", type=float, default=START_LR)
     p.add_argument("--wall-weight", type=float, nargs=2, metavar=("W", "F"),
                    help="atoms of the protein frames the model gets wrong by > F eV/A count W times")
@@ -234,7 +239,7 @@ def main():
         bent = {n: bend.fragment(n) for n in bend.PEPTIDES}
     kinds = [(kind, dirs, share) for kind, dirs, share in (
         ("explored", explored, EXPLORED_SHARE), ("shells", shells, args.shell_share),
-        ("protein", protein, PROTEIN_SHARE), ("bent", bent, BENT_SHARE)) if dirs]
+        ("protein", protein, PROTEIN_SHARE), ("bent", bent, args.bent_share)) if dirs]
     extra = ([weight] if weight else []) + [args.force_end or None]
     extra += [args.wall_weight] if args.wall_weight else []
     extra += [[kind, sorted(d.name for d in dirs.values()), share] for kind, dirs, share in kinds]
