@@ -91,6 +91,11 @@ def solute_split(train, split, tag, f, frames):
             "peptide_atom_fraction": float(mask.mean())}
 
 
+# What each of scripts/validate's training stages adds (validation/README.md, "Model and training").
+STAGE_DATA = ["1 sampled", "2 + dense", "3 + explored", "4 + shells", "5 + longer exploration",
+              "6 the same", "7 peptide-rich", "8 + chignolin's MD, bent", "9 more bent"]
+
+
 def learning_curve(train, out, res):
     """Force RMSE over every training stage: a fine-tuning directory (finetune.py) names the stage
     it continued in its file init-from."""
@@ -108,9 +113,7 @@ def learning_curve(train, out, res):
             res[f"timing stage {k + 1}"] = json.loads((d / "timing.json").read_text())
         offset += int(lc["step"][-1])
         ax.axvline(offset, color="grey", lw=0.5)
-    kinds = "1 sampled, 2 + dense, 3 + explored, 4 + shells, 5-6 + longer exploration"
-    if len(stages) > 6:  # scripts/validate's VALIDATE_PROTEIN_ROUND stage
-        kinds += ", 7 + chignolin's own MD"
+    kinds = ", ".join(STAGE_DATA[:len(stages)])
     ax.set(xlabel=f"training step (stages: {kinds})",
            ylabel="force RMSE (eV/Å), one frame each")
     ax.legend(fontsize=7)
