@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The main job (scripts/demo runs it inside the environment): the alanine dipeptide
-# (ACE-ALA-NME) in water (736 atoms), simulated by an unmodified GROMACS 2025 (gmx_mpi) on 2 MPI
-# ranks with every force from the DPA-1 model trained on the AMBER99SB-ILDN/TIP3P force field
-# (validation/README.md), through our plugin: NVT at 300 K with a 1 fs step, GROMACS's domain
-# decomposition and ours both on. (The model holds this system for 20 ps; chignolin not yet.)
+# The main job (scripts/demo runs it inside the environment): the mini-protein chignolin
+# (GYDPETGTWG, built from sequence) in water (1,511 atoms), simulated by an unmodified GROMACS 2025
+# (gmx_mpi) on 2 MPI ranks with every force from the DPA-1 model trained on the
+# AMBER99SB-ILDN/TIP3P force field (validation/README.md), through our plugin: NVT at 300 K with a
+# 1 fs step, GROMACS's domain decomposition and ours both on.
 #   examples/demo/run.sh OUTDIR
 # Settings: DEEPMD_GROMACS_DEMO_STEPS (2000 = 2 ps), DEEPMD_GROMACS_DEMO_MODEL (the committed
 # validation/model/dpa1-protein.dp, run by our native engine with tabulated embeddings; a .pth
@@ -19,14 +19,14 @@ model=${DEEPMD_GROMACS_DEMO_MODEL:-$repo/validation/model/dpa1-protein.dp}
 case $model in *.dp) export TABULATE=yes ;; *) export TABULATE=no ;; esac  # validation/md/run.sh
 mkdir -p "$out" && cd "$out"
 
-echo "== system: alanine dipeptide in TIP3P water (0.7 nm), validation/md/build_protein.sh"
-[ -f system/conf.gro ] || bash "$repo/validation/md/build_protein.sh" system 0.7 cap-A
+echo "== system: chignolin in TIP3P water, validation/md/build_protein.sh (minimised, 10 ps classical at 300 K)"
+[ -f chignolin/conf.gro ] || bash "$repo/validation/md/build_protein.sh" chignolin
 echo "== model"
 deepmd-gromacs check-model "$model" 2>&1 | grep -v '^load model'
 
 rm -rf run
 echo "== gmx_mpi mdrun: 2 MPI ranks x 1 thread, all atoms NN, NVT 300 K, dt 1 fs, $steps steps"
-bash "$repo/validation/md/run.sh" run system nn nvt 0.001 "$steps" 2 "$model"
+bash "$repo/validation/md/run.sh" run chignolin nn nvt 0.001 "$steps" 2 "$model"
 sed -n '/deepmd-gromacs summary/,/owned+ghost/p' run/mdrun.out
 
 echo "== temperature and energies (kJ/mol): GROMACS's terms with the NN energy (deepmd-gromacs energy)"
