@@ -7,6 +7,7 @@ outputs named <kind>-<ensemble>-<dt> plus ranks1/ranks2 (100 steps, x every step
 build_protein.sh output (conf.gro is the RMSD reference). Writes OUTDIR/*.png and summary.json.
 """
 import json
+import textwrap
 import sys
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def learning_curve(train, out, res):
     stages = [train]
     while (stages[0] / "init-from").exists():
         stages.insert(0, Path((stages[0] / "init-from").read_text().strip()))
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(8, 4.8))
     offset = 0
     for k, d in enumerate(stages):
         lc = np.genfromtxt(d / "lcurve.out", names=True)
@@ -114,9 +115,9 @@ def learning_curve(train, out, res):
         offset += int(lc["step"][-1])
         ax.axvline(offset, color="grey", lw=0.5)
     kinds = ", ".join(STAGE_DATA[:len(stages)])
-    ax.set(xlabel=f"training step (stages: {kinds})",
+    ax.set(xlabel=textwrap.fill(f"training step (stages: {kinds})", 110),
            ylabel="force RMSE (eV/Å), one frame each")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6, ncol=3, loc="upper right")
     fig.tight_layout()
     fig.savefig(out / "learning_curve.png", dpi=110)
 
