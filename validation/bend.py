@@ -5,10 +5,18 @@
 In the sampled frames a 1-3 pair such as Thr's HB...OG1 (both bonded to CB) never comes closer
 than the force field's angle term allows at 500 K (1.90 A; mean 2.03 A), so the network learns
 no wall below it, and in chignolin's NN MD those pairs fell to 0.9 A within 0.15 ps (README, "Why
-chignolin fails"). For every training fragment, FRAMES of its labelled frames get BENDS of the
-peptide's hydrogens and WATER_BENDS waters' hydrogens each rotated about the atom they are bonded
-to, in the plane of one of their angles, by DELTA degrees (closing the angle; one in four opens it
-instead): the bond length stays, the 1-3 distance shrinks. DELTA reaches 70 degrees because the
+chignolin fails"). For every training fragment, FRAMES of its frames are changed twice.
+
+First every peptide atom is displaced at random (JIGGLE: Gaussian, sigma per Cartesian component
+for heavy atoms and for hydrogens), as DP-GEN perturbs its initial structures: in chignolin's NN
+MD the first thing to go was Thr8's hydroxyl (C-O 1.43 -> 1.22-1.31 A, O-H 0.96 -> 1.1-1.5 A,
+the C-O-H angle 109 -> 42-80 degrees), bond lengths and angles that 300-500 K sampling never
+leaves far enough to show the network their restoring force. The displacements reach those
+(~2 sigma on a bond) in every frame, for every bond and angle of the peptide at once.
+
+Then BENDS of the peptide's hydrogens and WATER_BENDS waters' hydrogens are each rotated about
+the atom they are bonded to, in the plane of one of their angles, by DELTA degrees (closing the
+angle; one in four opens it instead): the bond length stays, the 1-3 distance shrinks. DELTA reaches 70 degrees because the
 collapse runs that far: Thr's hydroxyl H fell onto CB (0.5-1.0 A) within 0.05 ps of chignolin's
 NN MD, then the methyl H's of CG2 and Asp3's HA onto their neighbours, where the force field's
 only resistance is the angle term (up to ~6 eV/A; hydroxyl H has no Lennard-Jones).
@@ -16,13 +24,6 @@ Closings of 10-35 degrees in angles with an O or N only (the eighth session's s1
 wall at 1.5 A but not below it. The same gmx_d -rerun labels them (augment.relabel),
 written as the system <fragment>-bent; frames above augment.MAX_FORCE are dropped. Held-out
 fragments get none.
-
-Then every peptide atom is displaced at random (JIGGLE: Gaussian, sigma per Cartesian component
-for heavy atoms and for hydrogens), as DP-GEN perturbs its initial structures: in chignolin's NN
-MD the first thing to go was Thr8's hydroxyl (C-O 1.43 -> 1.22-1.31 A, O-H 0.96 -> 1.1-1.5 A,
-the C-O-H angle 109 -> 42-80 degrees), bond lengths and angles that 300-500 K sampling never
-leaves far enough to show the network their restoring force. The displacements reach those
-(~2 sigma on a bond) in every frame, for every bond and angle of the peptide at once.
 
 The frames bent are shells.py's (the peptide and its first water shell, 145-328 atoms, not the
 full box's 516-1,599): a training step costs about the atoms it holds, so a stage on 2 cores

@@ -66,7 +66,7 @@ SHELL_SHARE = 0.4
 PROTEIN_SHARE = 0.15
 BENT_SHARE = 0.25
 # --wall-weight's frames: the protein's own MD, where the walls broke (~250 frames, ~1 s each to
-# evaluate on 2 cores; bend.py's 1,317 frames would take ~20 min more)
+# evaluate on 2 cores; bend.py's 2,076 shell frames would add ~10-20 min)
 WALL_KINDS = ("protein",)
 
 

@@ -7,8 +7,8 @@ outputs named <kind>-<ensemble>-<dt> plus ranks1/ranks2 (100 steps, x every step
 build_protein.sh output (conf.gro is the RMSD reference). Writes OUTDIR/*.png and summary.json.
 """
 import json
-import textwrap
 import sys
+import textwrap
 from pathlib import Path
 
 import matplotlib
