@@ -38,6 +38,9 @@ import data  # noqa: E402
 
 STEPS, NSTXOUT = 400, 10
 PROTEIN_RUNS, PROTEIN_START_PS = 3, 2.0  # starts: conf.gro, then every PROTEIN_START_PS classical
+# mdrun -nt 1 / -ntomp 1 refuses another OMP_NUM_THREADS, and a training stage that runs this
+# module has it at 2: every mdrun here runs under this prefix.
+ONE_THREAD = ["env", "OMP_NUM_THREADS=1"]
 
 
 def fragment_system(name, d):
@@ -69,8 +72,8 @@ def explore(name, model, steps, d):
 def nn_run(sysdir, model, steps, ranks, md):
     """All-NN NVE from sysdir/conf.gro; run.sh stops at a failed mdrun (an exploded run): the
     frames written so far are kept."""
-    subprocess.run(["bash", str(HERE / "md/run.sh"), str(md), str(sysdir), "nn", "nve", "0.0005", str(steps),
-                    str(ranks), str(model), str(NSTXOUT)], env={**os.environ, "TABULATE": "yes"},
+    subprocess.run([*ONE_THREAD, "bash", str(HERE / "md/run.sh"), str(md), str(sysdir), "nn", "nve", "0.0005",
+                    str(steps), str(ranks), str(model), str(NSTXOUT)], env={**os.environ, "TABULATE": "yes"},
                    stdout=open(md.with_suffix(".log"), "w"), stderr=subprocess.STDOUT)
 
 
@@ -78,8 +81,8 @@ def relabel(d, trajectories):
     """d/label.tpr's reference on every frame of trajectories -> d/deepmd (moderate frames)."""
     run(["gmx", "-quiet", "trjcat", "-f", *map(str, trajectories), "-o", "frames.trr", "-cat"], d,
         "trjcat.log")
-    run(["gmx_d", "-quiet", "mdrun", "-nt", "1", "-pin", "off", "-s", "label.tpr", "-deffnm", "label",
-         "-rerun", "frames.trr"], d, "mdrun.out")
+    run([*ONE_THREAD, "gmx_d", "-quiet", "mdrun", "-nt", "1", "-pin", "off", "-s", "label.tpr", "-deffnm",
+         "label", "-rerun", "frames.trr"], d, "mdrun.out")
     run(["gmx_d", "-quiet", "energy", "-f", "label.edr", "-o", "energy.xvg"], d, "energy.log",
         stdin="Potential\n\n")
     data.to_deepmd(d)
@@ -92,7 +95,7 @@ def protein_system():
     """The validation mini-protein (md/build_protein.sh), label.tpr, types.dat and PROTEIN_RUNS
     starting points start<k>/conf.gro (k > 0: PROTEIN_START_PS more of classical 300 K each)."""
     def build(d):
-        run(["bash", str(HERE / "md/build_protein.sh"), str(d)], d, "build.log")
+        run([*ONE_THREAD, "bash", str(HERE / "md/build_protein.sh"), str(d)], d, "build.log")
         (d / "label.mdp").write_text(mdp("reference.mdp", "label.mdp"))
         run(["gmx_d", "-quiet", "grompp", "-f", "label.mdp", "-c", "conf.gro", "-p", "topol.top", "-o",
              "label.tpr"], d, "grompp-label.log")
@@ -110,8 +113,8 @@ def protein_system():
             if k:
                 run(["gmx", "-quiet", "grompp", "-f", d / "start.mdp", "-c", previous, "-p", d / "topol.top",
                      "-o", "md.tpr"], start, "grompp.log")
-                run(["gmx", "-quiet", "mdrun", "-nt", "1", "-pin", "off", "-deffnm", "md", "-c", "conf.gro"],
-                    start, "mdrun.out")
+                run([*ONE_THREAD, "gmx", "-quiet", "mdrun", "-nt", "1", "-pin", "off", "-deffnm", "md", "-c",
+                     "conf.gro"], start, "mdrun.out")
             else:
                 (start / "conf.gro").symlink_to("../conf.gro")
             previous = start / "conf.gro"

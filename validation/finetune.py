@@ -177,18 +177,10 @@ def explored_frames(pre, steps, new, keep, kind="explored"):
     None if neither gives any."""
     import explore
     frames = {}
-    threads = os.environ.get("OMP_NUM_THREADS")
-    os.environ["OMP_NUM_THREADS"] = "1"  # explore's mdrun (-nt 1, -ntomp 1) refuses another value
-    try:
-        if new and kind == "protein":
-            frames["chignolin"] = explore.protein(pre, steps)
-        elif new:
-            frames = {n: explore.fragment(n, pre, steps) for n in TRAIN}
-    finally:
-        if threads is None:
-            del os.environ["OMP_NUM_THREADS"]
-        else:
-            os.environ["OMP_NUM_THREADS"] = threads
+    if new and kind == "protein":
+        frames["chignolin"] = explore.protein(pre, steps)
+    elif new:
+        frames = {n: explore.fragment(n, pre, steps) for n in TRAIN}
     if keep and (pre / kind).is_dir():
         for k, link in enumerate(sorted((pre / kind).iterdir())):
             frames[f"{link.name.split('@')[0]}@{k}"] = link.resolve().parent
