@@ -111,6 +111,21 @@ def link_system(src, dst, pref=None):
     np.save(dst / "set.000/atom_pref.npy", pref)
 
 
+def auto_prob(groups, names):
+    """DeePMD-kit's auto_prob for the training systems: groups [(end, share)] are consecutive
+    runs of systems, the first the sampled and dense frames, then one per extra kind (names); the
+    first gets what the extra kinds' shares leave, and within a group each system is drawn by its
+    size. Exits with one clear message if nothing is left."""
+    rest = 1.0 - sum(share for _, share in groups[1:])
+    if rest <= 0:
+        asked = ", ".join(f"{k} {share}" for k, (_, share) in zip(names, groups[1:]))
+        sys.exit(f"finetune.py: the extra kinds' shares ({asked}) leave nothing for the sampled "
+                 "frames: lower --shell-share or --bent-share")
+    bounds = [0] + [end for end, _ in groups]
+    shares = [rest] + [share for _, share in groups[1:]]
+    return "prob_sys_size;" + ";".join(f"{a}:{b}:{w}" for a, b, w in zip(bounds, bounds[1:], shares))
+
+
 def prepare(d, pre, steps, dense, weight, kinds, force_end=None, start_lr=START_LR, wall=None):
     """kinds: (kind, {label: labelled directory}, share of the batches) of the extra frames;
     wall: (W, F) of --wall-weight for the WALL_KINDS."""
@@ -150,15 +165,8 @@ def prepare(d, pre, steps, dense, weight, kinds, force_end=None, start_lr=START_
             link(dirs[n], d / kind / n, kind)
         systems += [f"{kind}/{n}" for n in kept]
         groups.append((len(systems), share))
-    if len(groups) > 1:  # the sampled and dense frames get what the extra kinds leave
-        rest = 1.0 - sum(share for _, share in groups[1:])
-        if rest <= 0:
-            sys.exit(f"finetune.py: the extra kinds' shares ({', '.join(f'{k} {s}' for k, _, s in kinds)}) "
-                     "leave nothing for the sampled frames: lower --shell-share or --bent-share")
-        bounds = [0] + [end for end, _ in groups]
-        shares = [rest] + [share for _, share in groups[1:]]
-        conf["training"]["training_data"]["auto_prob"] = "prob_sys_size;" + ";".join(
-            f"{a}:{b}:{w}" for a, b, w in zip(bounds, bounds[1:], shares))
+    if len(groups) > 1:
+        conf["training"]["training_data"]["auto_prob"] = auto_prob(groups, [k for k, _, _ in kinds])
     conf["training"]["training_data"]["systems"] = systems
     if weighted:
         loss = conf["loss"]
