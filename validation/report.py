@@ -92,9 +92,25 @@ def solute_split(train, split, tag, f, frames):
             "peptide_atom_fraction": float(mask.mean())}
 
 
-# What each of scripts/validate's training stages adds (validation/README.md, "Model and training").
-STAGE_DATA = ["1 sampled", "2 + dense", "3 + explored", "4 + shells", "5 + longer exploration",
-              "6 the same", "7 peptide-rich", "8 + chignolin's MD, bent", "9 more bent"]
+# The kinds of frames a fine-tuning stage links next to the sampled ones (finetune.py), in order.
+FRAME_KINDS = ("dense", "explored", "shells", "protein", "bent")
+
+
+def stage_labels(stages):
+    """What each stage's training data adds to the one before, read from the systems of the
+    input.json dp read (so any chain of scripts/validate labels itself): '1 sampled',
+    '2 + dense, shells', '3 + bent - shells', '4 the same kinds'."""
+    labels, before = [], set()
+    for k, d in enumerate(stages):
+        systems = json.loads((d / "input.json").read_text())["training"]["training_data"]["systems"]
+        kinds = {system.split("/")[0] for system in systems} & set(FRAME_KINDS)
+        added = ", ".join(kind for kind in FRAME_KINDS if kind in kinds - before)
+        dropped = ", ".join(kind for kind in FRAME_KINDS if kind in before - kinds)
+        change = " ".join(([f"+ {added}"] if added else []) + ([f"- {dropped}"] if dropped else []))
+        text = "sampled" if k == 0 else change or "the same kinds"
+        labels.append(f"{k + 1} {text}")
+        before = kinds
+    return labels
 
 
 def learning_curve(train, out, res):
@@ -114,7 +130,7 @@ def learning_curve(train, out, res):
             res[f"timing stage {k + 1}"] = json.loads((d / "timing.json").read_text())
         offset += int(lc["step"][-1])
         ax.axvline(offset, color="grey", lw=0.5)
-    kinds = ", ".join(STAGE_DATA[:len(stages)])
+    kinds = "; ".join(stage_labels(stages))
     ax.set(xlabel=textwrap.fill(f"training step (stages: {kinds})", 110),
            ylabel="force RMSE (eV/Å), one frame each")
     ax.legend(fontsize=6, ncol=3, loc="upper right")
