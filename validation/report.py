@@ -131,7 +131,7 @@ def learning_curve(train, out, res):
         offset += int(lc["step"][-1])
         ax.axvline(offset, color="grey", lw=0.5)
     kinds = "; ".join(stage_labels(stages))
-    ax.set(xlabel=textwrap.fill(f"training step (stages: {kinds})", 110),
+    ax.set(xlabel=textwrap.fill(f"training step (stages: {kinds})", 95),
            ylabel="force RMSE (eV/Å), one frame each")
     ax.legend(fontsize=6, ncol=3, loc="upper right")
     fig.tight_layout()
