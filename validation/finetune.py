@@ -4,7 +4,7 @@
                                  [--explore] [--protein] [--shells] [--shell-share S]
                                  [--force-end PREF_F PREF_E] [--bent] [--bent-share S] [--start-lr LR]
                                  [--wall-weight W F]
-                                 [--dir-only]  (inside scripts/env)
+                                 [--dir-only | --check]  (inside scripts/env)
 
 TRAINDIR is a finished train stage (train.py) or fine-tuning stage (this script). Its last
 checkpoint is the starting point (`dp --pt train --init-model`: weights and statistics kept, a new
@@ -40,6 +40,9 @@ atoms. They carry the walls of compressed pairs (Thr HB...OG1: a few atoms of a 
 frame, ~0.3 % of its force loss unweighted), which the network otherwise does not learn even
 from frames it trains on (validation/pair_forces.py).
 
+--check: only check the batch shares (scripts/validate asks before it explores, so that a typo
+does not cost an exploration round first).
+
 --solute-weight W > 1: the peptide's atoms count W times in the force loss. A fragment is 2-5 %
 solute and 95 % water, so an unweighted loss learns water (held-out force RMSE 0.14 eV/A) and
 leaves the peptide at 0.5-0.65 eV/A (of 0.66-0.84 eV/A RMS), and chignolin's angles collapsed in
@@ -65,6 +68,9 @@ EXPLORED_SHARE = 0.3
 SHELL_SHARE = 0.4
 PROTEIN_SHARE = 0.15
 BENT_SHARE = 0.25
+# The kinds of extra frames, in the order their systems follow the sampled and dense ones.
+EXTRA_KINDS = ("explored", "shells", "protein", "bent")
+FRAME_KINDS = ("dense",) + EXTRA_KINDS  # every kind a stage links next to the sampled frames
 # --wall-weight's frames: the protein's own MD, where the walls broke (~250 frames, ~1 s each to
 # evaluate on 2 cores; bend.py's 2,076 shell frames would add ~10-20 min)
 WALL_KINDS = ("protein",)
@@ -111,18 +117,24 @@ def link_system(src, dst, pref=None):
     np.save(dst / "set.000/atom_pref.npy", pref)
 
 
-def auto_prob(groups, names):
-    """DeePMD-kit's auto_prob for the training systems: groups [(end, share)] are consecutive
-    runs of systems, the first the sampled and dense frames, then one per extra kind (names); the
-    first gets what the extra kinds' shares leave, and within a group each system is drawn by its
-    size. Exits with one clear message if nothing is left."""
-    rest = 1.0 - sum(share for _, share in groups[1:])
+def sampled_share(shares):
+    """What the extra kinds' shares {kind: share} leave for the sampled and dense frames; exits
+    with one clear message if nothing is left."""
+    rest = 1.0 - sum(shares.values())
     if rest <= 0:
-        asked = ", ".join(f"{k} {share}" for k, (_, share) in zip(names, groups[1:]))
+        asked = ", ".join(f"{kind} {share}" for kind, share in shares.items())
         sys.exit(f"finetune.py: the extra kinds' shares ({asked}) leave nothing for the sampled "
                  "frames: lower --shell-share or --bent-share")
-    bounds = [0] + [end for end, _ in groups]
-    shares = [rest] + [share for _, share in groups[1:]]
+    return rest
+
+
+def auto_prob(sampled_end, kinds):
+    """DeePMD-kit's auto_prob for the training systems: the first sampled_end are the sampled and
+    dense frames, then one consecutive run per extra kind, kinds [(kind, end, share)]. The first
+    run gets what the shares leave (sampled_share); within a run each system is drawn by its size."""
+    rest = sampled_share({kind: share for kind, _, share in kinds})
+    bounds = [0, sampled_end] + [end for _, end, _ in kinds]
+    shares = [rest] + [share for _, _, share in kinds]
     return "prob_sys_size;" + ";".join(f"{a}:{b}:{w}" for a, b, w in zip(bounds, bounds[1:], shares))
 
 
@@ -156,7 +168,7 @@ def prepare(d, pre, steps, dense, weight, kinds, force_end=None, start_lr=START_
     for n in names:
         link(dense[n], d / "dense" / n)
     systems = [f"data/train/{n}" for n in TRAIN] + [f"dense/{n}" for n in names]
-    groups = [(len(systems), 1.0)]
+    sampled_end, runs = len(systems), []
     for kind, dirs, share in kinds:
         (d / kind).mkdir()
         kept = [n for n in dirs if (kind == "protein" or n.split("@")[0] in TRAIN)
@@ -164,9 +176,9 @@ def prepare(d, pre, steps, dense, weight, kinds, force_end=None, start_lr=START_
         for n in kept:
             link(dirs[n], d / kind / n, kind)
         systems += [f"{kind}/{n}" for n in kept]
-        groups.append((len(systems), share))
-    if len(groups) > 1:
-        conf["training"]["training_data"]["auto_prob"] = auto_prob(groups, [k for k, _, _ in kinds])
+        runs.append((kind, len(systems), share))
+    if runs:
+        conf["training"]["training_data"]["auto_prob"] = auto_prob(sampled_end, runs)
     conf["training"]["training_data"]["systems"] = systems
     if weighted:
         loss = conf["loss"]
@@ -200,6 +212,20 @@ def finetune(d, pre, steps, dense, max_minutes, weight, kinds, force_end, start_
     train.run_stage(d, f" --init-model {pre / 'model.ckpt.pt'}", steps, max_minutes)
 
 
+def kind_shares(args):
+    return {"explored": EXPLORED_SHARE, "shells": args.shell_share, "protein": PROTEIN_SHARE,
+            "bent": args.bent_share}
+
+
+def requested_shares(args, pre):
+    """{kind: share} of the extra kinds the options ask for (a kept kind: if pre trained on it)."""
+    asked = {"explored": args.explore or (args.keep_explored and (pre / "explored").is_dir()),
+             "shells": args.shells, "bent": args.bent,
+             "protein": args.protein or (args.keep_explored and (pre / "protein").is_dir())}
+    shares = kind_shares(args)
+    return {kind: shares[kind] for kind in EXTRA_KINDS if asked[kind]}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("traindir", type=Path)
@@ -220,12 +246,16 @@ def main():
     p.add_argument("--wall-weight", type=float, nargs=2, metavar=("W", "F"),
                    help="atoms of the protein frames the model gets wrong by > F eV/A count W times")
     p.add_argument("--dir-only", action="store_true")
+    p.add_argument("--check", action="store_true", help="only check the batch shares")
     args = p.parse_args()
     os.environ.setdefault("DP_INTRA_OP_PARALLELISM_THREADS", "2")
     os.environ.setdefault("DP_INTER_OP_PARALLELISM_THREADS", "1")
     os.environ.setdefault("NUM_WORKERS", "0")
     os.environ.setdefault("OMP_NUM_THREADS", os.environ["DP_INTRA_OP_PARALLELISM_THREADS"])
     pre = args.traindir.resolve()
+    sampled_share(requested_shares(args, pre))
+    if args.check:
+        return
     dense = {n: augment.fragment(n) for n in TRAIN}
     weight = args.solute_weight if args.solute_weight > 1 else None  # None: the unweighted key
     explored = explored_frames(pre, args.explore_steps, args.explore, args.keep_explored)
@@ -237,9 +267,9 @@ def main():
     if args.bent:
         import bend
         bent = {n: bend.fragment(n) for n in bend.PEPTIDES}
-    kinds = [(kind, dirs, share) for kind, dirs, share in (
-        ("explored", explored, EXPLORED_SHARE), ("shells", shells, args.shell_share),
-        ("protein", protein, PROTEIN_SHARE), ("bent", bent, args.bent_share)) if dirs]
+    frames = {"explored": explored, "shells": shells, "protein": protein, "bent": bent}
+    shares = kind_shares(args)
+    kinds = [(kind, frames[kind], shares[kind]) for kind in EXTRA_KINDS if frames[kind]]
     extra = ([weight] if weight else []) + [args.force_end or None]
     extra += [args.wall_weight] if args.wall_weight else []
     extra += [[kind, sorted(d.name for d in dirs.values()), share] for kind, dirs, share in kinds]

@@ -21,6 +21,9 @@ from MDAnalysis import transformations  # noqa: E402
 from MDAnalysis.lib.distances import minimize_vectors  # noqa: E402
 from MDAnalysis.analysis import rdf, rms  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import finetune  # noqa: E402  (the kinds of training frames)
+
 EV = 96.48533212331  # kJ/mol per eV
 
 
@@ -92,8 +95,6 @@ def solute_split(train, split, tag, f, frames):
             "peptide_atom_fraction": float(mask.mean())}
 
 
-# The kinds of frames a fine-tuning stage links next to the sampled ones (finetune.py), in order.
-FRAME_KINDS = ("dense", "explored", "shells", "protein", "bent")
 
 
 def stage_labels(stages):
@@ -103,9 +104,9 @@ def stage_labels(stages):
     labels, before = [], set()
     for k, d in enumerate(stages):
         systems = json.loads((d / "input.json").read_text())["training"]["training_data"]["systems"]
-        kinds = {system.split("/")[0] for system in systems} & set(FRAME_KINDS)
-        added = ", ".join(kind for kind in FRAME_KINDS if kind in kinds - before)
-        dropped = ", ".join(kind for kind in FRAME_KINDS if kind in before - kinds)
+        kinds = {system.split("/")[0] for system in systems} & set(finetune.FRAME_KINDS)
+        added = ", ".join(kind for kind in finetune.FRAME_KINDS if kind in kinds - before)
+        dropped = ", ".join(kind for kind in finetune.FRAME_KINDS if kind in before - kinds)
         change = " ".join(([f"+ {added}"] if added else []) + ([f"- {dropped}"] if dropped else []))
         text = "sampled" if k == 0 else change or "the same kinds"
         labels.append(f"{k + 1} {text}")

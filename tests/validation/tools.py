@@ -10,8 +10,11 @@
 - bend.hydrogen_angles: which angles a solute or a water hydrogen can be bent in.
 - finetune.auto_prob: DeePMD-kit's auto_prob string, and the one clear error when the extra
   kinds' shares leave nothing for the sampled frames.
+- finetune.requested_shares: the shares checked before a stage explores (a kept kind counts only
+  where the stage before trained on it).
 """
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -70,11 +73,11 @@ def check_hydrogen_angles():
 
 
 def check_auto_prob():
-    # 25 sampled + dense systems, 15 explored at 0.3, 20 shells at 0.2: the first group gets 0.5.
-    got = finetune.auto_prob([(25, 1.0), (40, 0.3), (60, 0.2)], ["explored", "shells"])
+    # 25 sampled + dense systems, 15 explored at 0.3, 20 shells at 0.2: the first run gets 0.5.
+    got = finetune.auto_prob(25, [("explored", 40, 0.3), ("shells", 60, 0.2)])
     assert got == "prob_sys_size;0:25:0.5;25:40:0.3;40:60:0.2", got
     try:
-        finetune.auto_prob([(25, 1.0), (40, 0.7), (60, 0.3)], ["shells", "bent"])
+        finetune.auto_prob(25, [("shells", 40, 0.7), ("bent", 60, 0.3)])
     except SystemExit as e:
         message = str(e)
         assert "shells 0.7, bent 0.3" in message and "lower --shell-share or --bent-share" in message, message
@@ -82,6 +85,29 @@ def check_auto_prob():
         raise AssertionError("shares summing to 1 were accepted")
 
 
+def check_requested_shares(tmp):
+    # --keep-explored counts the explored and protein kinds only where the stage before had them.
+    class Args:
+        explore, keep_explored, shells, bent, protein = False, True, True, True, False
+        shell_share, bent_share = 0.4, 0.25
+    pre = Path(tmp)
+    assert finetune.requested_shares(Args, pre) == {"shells": 0.4, "bent": 0.25}
+    (pre / "explored").mkdir()
+    (pre / "protein").mkdir()
+    got = finetune.requested_shares(Args, pre)
+    assert got == {"explored": finetune.EXPLORED_SHARE, "shells": 0.4, "protein": finetune.PROTEIN_SHARE,
+                   "bent": 0.25}, got
+    try:
+        finetune.sampled_share(got)  # 0.3 + 0.4 + 0.15 + 0.25 > 1
+    except SystemExit as e:
+        assert "explored 0.3, shells 0.4, protein 0.15, bent 0.25" in str(e), str(e)
+    else:
+        raise AssertionError("shares over 1 were accepted")
+
+
 for check in (check_rotate_about, check_hydrogen_angles, check_auto_prob):
     check()
     print(f"{check.__name__}: ok")
+with tempfile.TemporaryDirectory() as tmp:
+    check_requested_shares(tmp)
+print("check_requested_shares: ok")
