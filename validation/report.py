@@ -95,8 +95,6 @@ def solute_split(train, split, tag, f, frames):
             "peptide_atom_fraction": float(mask.mean())}
 
 
-
-
 def stage_labels(stages):
     """What each stage's training data adds to the one before, read from the systems of the
     input.json dp read (so any chain of scripts/validate labels itself): '1 sampled',
